@@ -1,0 +1,123 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  up(db: Database.Database): void;
+}
+
+/*
+ * Append only: a released migration is never edited, because databases in the field
+ * already ran it. Tables are STRICT so a wrong JavaScript type fails loudly instead of
+ * being stored as text.
+ *
+ * Child rows carry their owner's user_id and a composite foreign key to their parent
+ * (id, user_id), so a turn or an image can never be filed under another user's
+ * conversation: the privacy boundary is enforced by the schema, not only by queries.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'users and their settings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE users (
+          id INTEGER PRIMARY KEY,
+          platform TEXT NOT NULL,
+          platform_user_id TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          UNIQUE (platform, platform_user_id)
+        ) STRICT;
+
+        CREATE TABLE settings (
+          user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+          reply_length TEXT NOT NULL CHECK (reply_length IN ('short', 'normal', 'detailed')),
+          language TEXT NOT NULL CHECK (language IN ('auto', 'en', 'zh')),
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'conversations and their turns',
+    up(db) {
+      db.exec(`
+        CREATE TABLE conversations (
+          id INTEGER PRIMARY KEY,
+          user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+          chat_id TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          closed_at INTEGER,
+          UNIQUE (id, user_id)
+        ) STRICT;
+        CREATE INDEX conversations_by_user_chat ON conversations (user_id, chat_id, closed_at);
+        -- Two concurrent messages must not each open a conversation for the same chat.
+        CREATE UNIQUE INDEX conversations_one_open ON conversations (user_id, chat_id)
+          WHERE closed_at IS NULL;
+
+        CREATE TABLE turns (
+          id INTEGER PRIMARY KEY,
+          conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+          user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+          created_at INTEGER NOT NULL,
+          question TEXT NOT NULL,
+          question_source TEXT NOT NULL CHECK (question_source IN ('text', 'voice')),
+          answer TEXT,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+          failure TEXT,
+          incoming_message_id TEXT,
+          UNIQUE (id, conversation_id, user_id),
+          FOREIGN KEY (conversation_id, user_id)
+            REFERENCES conversations (id, user_id) ON DELETE CASCADE
+        ) STRICT;
+        CREATE INDEX turns_by_conversation ON turns (conversation_id, status, id);
+        CREATE INDEX turns_by_user ON turns (user_id);
+        CREATE INDEX turns_by_created_at ON turns (created_at);
+        CREATE INDEX turns_by_incoming_message ON turns (incoming_message_id);
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'short-lived media and delivered messages',
+    up(db) {
+      db.exec(`
+        CREATE TABLE media (
+          id INTEGER PRIMARY KEY,
+          conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+          user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+          turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          media_type TEXT NOT NULL CHECK (length(media_type) > 0),
+          width INTEGER NOT NULL CHECK (width > 0),
+          height INTEGER NOT NULL CHECK (height > 0),
+          data BLOB NOT NULL,
+          FOREIGN KEY (turn_id, conversation_id, user_id)
+            REFERENCES turns (id, conversation_id, user_id) ON DELETE CASCADE
+        ) STRICT;
+        CREATE INDEX media_by_expiry ON media (expires_at);
+        CREATE INDEX media_by_conversation_turn ON media (conversation_id, turn_id);
+        -- Foreign-key checks on deleting a turn or a user look media up by these.
+        CREATE INDEX media_by_turn ON media (turn_id);
+        CREATE INDEX media_by_user ON media (user_id);
+
+        CREATE TABLE deliveries (
+          turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          platform_message_id TEXT NOT NULL,
+          PRIMARY KEY (turn_id, platform_message_id)
+        ) STRICT;
+        CREATE INDEX deliveries_by_message ON deliveries (platform_message_id);
+      `);
+    },
+  },
+];
+
+MIGRATIONS.forEach((migration, index) => {
+  if (migration.version !== index + 1) {
+    throw new Error(`migration ${migration.version} is out of order; expected ${index + 1}`);
+  }
+});
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

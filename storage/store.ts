@@ -1,0 +1,460 @@
+import type Database from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION } from './migrations.js';
+import {
+  DEFAULT_SETTINGS,
+  type ConversationExport,
+  type ConversationRecord,
+  type ForgetResult,
+  type LanguageSetting,
+  type MediaRecord,
+  type MediaSummary,
+  type NewMedia,
+  type QuestionSource,
+  type ReplyLength,
+  type TurnRecord,
+  type TurnStatus,
+  type UserExport,
+  type UserKey,
+  type UserRecord,
+  type UserSettings,
+} from './records.js';
+
+interface UserRow {
+  id: number;
+  platform: string;
+  platform_user_id: string;
+  created_at: number;
+}
+
+interface SettingsRow {
+  reply_length: ReplyLength;
+  language: LanguageSetting;
+}
+
+interface ConversationRow {
+  id: number;
+  user_id: number;
+  chat_id: string;
+  started_at: number;
+  closed_at: number | null;
+}
+
+interface TurnRow {
+  id: number;
+  conversation_id: number;
+  user_id: number;
+  created_at: number;
+  question: string;
+  question_source: QuestionSource;
+  answer: string | null;
+  status: TurnStatus;
+  failure: string | null;
+  incoming_message_id: string | null;
+}
+
+interface MediaSummaryRow {
+  id: number;
+  conversation_id: number;
+  user_id: number;
+  turn_id: number;
+  created_at: number;
+  expires_at: number;
+  media_type: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+interface MediaRow extends Omit<MediaSummaryRow, 'bytes'> {
+  data: Buffer;
+}
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  platform: row.platform,
+  platformUserId: row.platform_user_id,
+  createdAt: row.created_at,
+});
+
+const toSettings = (row: SettingsRow): UserSettings => ({
+  replyLength: row.reply_length,
+  language: row.language,
+});
+
+const toConversation = (row: ConversationRow): ConversationRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  chatId: row.chat_id,
+  startedAt: row.started_at,
+  closedAt: row.closed_at,
+});
+
+const toTurn = (row: TurnRow): TurnRecord => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  userId: row.user_id,
+  createdAt: row.created_at,
+  question: row.question,
+  questionSource: row.question_source,
+  answer: row.answer,
+  status: row.status,
+  failure: row.failure,
+  incomingMessageId: row.incoming_message_id,
+});
+
+const toMediaFields = (row: Omit<MediaSummaryRow, 'bytes'>): Omit<MediaRecord, 'data'> => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  userId: row.user_id,
+  turnId: row.turn_id,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  mediaType: row.media_type,
+  width: row.width,
+  height: row.height,
+});
+
+const toMediaSummary = (row: MediaSummaryRow): MediaSummary => ({ ...toMediaFields(row), bytes: row.bytes });
+
+const toMedia = (row: MediaRow): MediaRecord => ({ ...toMediaFields(row), data: row.data });
+
+const asBuffer = (data: Uint8Array): Buffer =>
+  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+export interface BeginTurnInput {
+  readonly conversationId: number;
+  readonly userId: number;
+  readonly question: string;
+  readonly questionSource: QuestionSource;
+  readonly incomingMessageId?: string;
+  readonly media?: readonly NewMedia[];
+  readonly mediaRetentionMs: number;
+}
+
+/** All reads and writes of user data. Every multi-row write is one transaction. */
+export class Store {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #sql: Statements;
+
+  constructor(db: Database.Database, options: { now?: () => number } = {}) {
+    const version = db.pragma('user_version', { simple: true });
+    if (version !== LATEST_SCHEMA_VERSION) {
+      throw new Error(`Store needs schema version ${LATEST_SCHEMA_VERSION}, database is at ${String(version)}; open it with openDatabase`);
+    }
+    this.#db = db;
+    this.#now = options.now ?? Date.now;
+    this.#sql = prepareStatements(db);
+  }
+
+  ensureUser(key: UserKey): UserRecord {
+    return this.#db.transaction(() => {
+      this.#sql.insertUser.run({ ...key, now: this.#now() });
+      const row = this.#sql.findUser.get(key);
+      if (!row) throw new Error('user vanished right after insert');
+      return toUser(row);
+    })();
+  }
+
+  findUser(key: UserKey): UserRecord | undefined {
+    const row = this.#sql.findUser.get(key);
+    return row && toUser(row);
+  }
+
+  getSettings(userId: number): UserSettings {
+    const row = this.#sql.getSettings.get(userId);
+    return row ? toSettings(row) : DEFAULT_SETTINGS;
+  }
+
+  updateSettings(userId: number, patch: Partial<UserSettings>): UserSettings {
+    return this.#db.transaction(() => {
+      const current = this.getSettings(userId);
+      const next: UserSettings = {
+        replyLength: patch.replyLength ?? current.replyLength,
+        language: patch.language ?? current.language,
+      };
+      this.#sql.upsertSettings.run({ userId, ...next, now: this.#now() });
+      return next;
+    })();
+  }
+
+  currentConversation(userId: number, chatId: string): ConversationRecord {
+    return this.#db.transaction(() => {
+      const open =
+        this.#sql.openConversation.get({ userId, chatId }) ??
+        this.#sql.insertConversation.get({ userId, chatId, now: this.#now() });
+      if (!open) throw new Error('conversation vanished right after insert');
+      return toConversation(open);
+    })();
+  }
+
+  closeConversation(userId: number, chatId: string): boolean {
+    return this.#sql.closeConversation.run({ userId, chatId, now: this.#now() }).changes > 0;
+  }
+
+  getConversation(id: number): ConversationRecord | undefined {
+    const row = this.#sql.getConversation.get(id);
+    return row && toConversation(row);
+  }
+
+  recentTurns(conversationId: number, limit: number): TurnRecord[] {
+    // SQLite reads a negative LIMIT as "no limit".
+    const count = Math.floor(limit);
+    if (!(count > 0)) return [];
+    return this.#sql.recentDoneTurns.all({ conversationId, limit: count }).map(toTurn);
+  }
+
+  beginTurn(input: BeginTurnInput): { turn: TurnRecord; media: MediaRecord[] } {
+    return this.#db.transaction(() => {
+      const now = this.#now();
+      const turnRow = this.#sql.insertTurn.get({
+        conversationId: input.conversationId,
+        userId: input.userId,
+        now,
+        question: input.question,
+        questionSource: input.questionSource,
+        incomingMessageId: input.incomingMessageId ?? null,
+      });
+      if (!turnRow) throw new Error('turn vanished right after insert');
+      const media = (input.media ?? []).map((item) => {
+        const row = this.#sql.insertMedia.get({
+          conversationId: input.conversationId,
+          userId: input.userId,
+          turnId: turnRow.id,
+          now,
+          expiresAt: now + input.mediaRetentionMs,
+          mediaType: item.mediaType,
+          width: item.width,
+          height: item.height,
+          data: asBuffer(item.data),
+        });
+        if (!row) throw new Error('media vanished right after insert');
+        return toMedia(row);
+      });
+      return { turn: toTurn(turnRow), media };
+    })();
+  }
+
+  /** A turn deleted meanwhile (the user asked to be forgotten) is silently skipped. */
+  completeTurn(turnId: number, answer: string): void {
+    this.#sql.finishTurn.run({ turnId, status: 'done', answer, failure: null });
+  }
+
+  /** `failure` is a short machine-readable reason; a partial answer is kept for the log of the turn. */
+  failTurn(turnId: number, failure: string, partialAnswer?: string): void {
+    this.#sql.finishTurn.run({ turnId, status: 'failed', answer: partialAnswer ?? null, failure });
+  }
+
+  latestMedia(conversationId: number): MediaRecord[] {
+    return this.#sql.latestMedia.all({ conversationId, now: this.#now() }).map(toMedia);
+  }
+
+  /** Idempotent; a turn deleted meanwhile is silently skipped. */
+  recordDelivery(turnId: number, platformMessageId: string): void {
+    this.#sql.insertDelivery.run({ turnId, platformMessageId });
+  }
+
+  /** Message ids are only unique within a chat, hence the user and chat filters. */
+  findTurnByMessage(userId: number, chatId: string, platformMessageId: string): TurnRecord | undefined {
+    const row = this.#sql.findTurnByMessage.get({ userId, chatId, messageId: platformMessageId });
+    return row && toTurn(row);
+  }
+
+  exportUser(userId: number): UserExport | undefined {
+    return this.#db.transaction(() => {
+      const userRow = this.#sql.getUser.get(userId);
+      if (!userRow) return undefined;
+      const settingsRow = this.#sql.getSettings.get(userId);
+      const turns = this.#sql.turnsOfUser.all(userId).map(toTurn);
+      const media = this.#sql.mediaOfUser.all(userId).map(toMediaSummary);
+      const deliveries = new Map(
+        this.#sql.deliveryCountsOfUser.all(userId).map((row) => [row.conversation_id, row.count]),
+      );
+      const conversations = this.#sql.conversationsOfUser.all(userId).map(
+        (row): ConversationExport => ({
+          ...toConversation(row),
+          turns: turns.filter((turn) => turn.conversationId === row.id),
+          media: media.filter((item) => item.conversationId === row.id),
+          deliveries: deliveries.get(row.id) ?? 0,
+        }),
+      );
+      return {
+        user: toUser(userRow),
+        settings: settingsRow ? toSettings(settingsRow) : DEFAULT_SETTINGS,
+        settingsStored: settingsRow !== undefined,
+        conversations,
+      };
+    })();
+  }
+
+  forgetUser(userId: number): ForgetResult {
+    // Children first, so each count is what this user really had rather than hidden in a cascade.
+    const result = this.#db.transaction(
+      (): ForgetResult => ({
+        deliveries: this.#sql.forgetDeliveries.run(userId).changes,
+        media: this.#sql.forgetMedia.run(userId).changes,
+        turns: this.#sql.forgetTurns.run(userId).changes,
+        conversations: this.#sql.forgetConversations.run(userId).changes,
+        settings: this.#sql.forgetSettings.run(userId).changes,
+        users: this.#sql.forgetUserRow.run(userId).changes,
+      }),
+    )();
+    // secure_delete zeroes the pages, but older copies of them can linger in the WAL file
+    // until a checkpoint resets it. Best effort: a concurrent reader can hold it back.
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return result;
+  }
+
+  sweepExpiredMedia(): number {
+    return this.#sql.sweepExpiredMedia.run(this.#now()).changes;
+  }
+
+  /** Deletes turns created before `cutoff` (with their media and deliveries); returns how many turns. */
+  sweepHistoryOlderThan(cutoff: number): number {
+    return this.#db.transaction(() => {
+      this.#sql.sweepOldDeliveries.run(cutoff);
+      this.#sql.sweepOldMedia.run(cutoff);
+      const turns = this.#sql.sweepOldTurns.run(cutoff).changes;
+      this.#sql.sweepEmptyClosedConversations.run();
+      return turns;
+    })();
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+type UserKeyParams = { platform: string; platformUserId: string };
+
+function prepareStatements(db: Database.Database) {
+  const turnsBefore = 'SELECT id FROM turns WHERE created_at < ?';
+  return {
+    insertUser: db.prepare<UserKeyParams & { now: number }>(
+      `INSERT INTO users (platform, platform_user_id, created_at) VALUES (@platform, @platformUserId, @now)
+       ON CONFLICT (platform, platform_user_id) DO NOTHING`,
+    ),
+    findUser: db.prepare<UserKeyParams, UserRow>(
+      'SELECT * FROM users WHERE platform = @platform AND platform_user_id = @platformUserId',
+    ),
+    getUser: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),
+    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language FROM settings WHERE user_id = ?'),
+    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; now: number }>(
+      `INSERT INTO settings (user_id, reply_length, language, updated_at) VALUES (@userId, @replyLength, @language, @now)
+       ON CONFLICT (user_id) DO UPDATE SET
+         reply_length = excluded.reply_length, language = excluded.language, updated_at = excluded.updated_at`,
+    ),
+
+    openConversation: db.prepare<{ userId: number; chatId: string }, ConversationRow>(
+      `SELECT * FROM conversations WHERE user_id = @userId AND chat_id = @chatId AND closed_at IS NULL
+       ORDER BY id DESC LIMIT 1`,
+    ),
+    insertConversation: db.prepare<{ userId: number; chatId: string; now: number }, ConversationRow>(
+      'INSERT INTO conversations (user_id, chat_id, started_at) VALUES (@userId, @chatId, @now) RETURNING *',
+    ),
+    closeConversation: db.prepare<{ userId: number; chatId: string; now: number }>(
+      `UPDATE conversations SET closed_at = @now
+       WHERE user_id = @userId AND chat_id = @chatId AND closed_at IS NULL`,
+    ),
+    getConversation: db.prepare<[number], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
+    conversationsOfUser: db.prepare<[number], ConversationRow>('SELECT * FROM conversations WHERE user_id = ? ORDER BY id'),
+
+    insertTurn: db.prepare<
+      {
+        conversationId: number;
+        userId: number;
+        now: number;
+        question: string;
+        questionSource: string;
+        incomingMessageId: string | null;
+      },
+      TurnRow
+    >(
+      `INSERT INTO turns (conversation_id, user_id, created_at, question, question_source, status, incoming_message_id)
+       VALUES (@conversationId, @userId, @now, @question, @questionSource, 'pending', @incomingMessageId)
+       RETURNING *`,
+    ),
+    finishTurn: db.prepare<{ turnId: number; status: TurnStatus; answer: string | null; failure: string | null }>(
+      'UPDATE turns SET status = @status, answer = @answer, failure = @failure WHERE id = @turnId',
+    ),
+    recentDoneTurns: db.prepare<{ conversationId: number; limit: number }, TurnRow>(
+      `SELECT * FROM (
+         SELECT * FROM turns WHERE conversation_id = @conversationId AND status = 'done'
+         ORDER BY id DESC LIMIT @limit
+       ) ORDER BY id`,
+    ),
+    turnsOfUser: db.prepare<[number], TurnRow>('SELECT * FROM turns WHERE user_id = ? ORDER BY id'),
+    findTurnByMessage: db.prepare<{ userId: number; chatId: string; messageId: string }, TurnRow>(
+      `SELECT turns.* FROM turns JOIN conversations ON conversations.id = turns.conversation_id
+       WHERE turns.user_id = @userId AND conversations.user_id = @userId AND conversations.chat_id = @chatId
+         AND turns.id IN (
+           SELECT turn_id FROM deliveries WHERE platform_message_id = @messageId
+           UNION ALL
+           SELECT id FROM turns WHERE incoming_message_id = @messageId
+         )
+       ORDER BY turns.id DESC LIMIT 1`,
+    ),
+
+    insertMedia: db.prepare<
+      {
+        conversationId: number;
+        userId: number;
+        turnId: number;
+        now: number;
+        expiresAt: number;
+        mediaType: string;
+        width: number;
+        height: number;
+        data: Buffer;
+      },
+      MediaRow
+    >(
+      `INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data)
+       VALUES (@conversationId, @userId, @turnId, @now, @expiresAt, @mediaType, @width, @height, @data)
+       RETURNING *`,
+    ),
+    latestMedia: db.prepare<{ conversationId: number; now: number }, MediaRow>(
+      `SELECT * FROM media
+       WHERE conversation_id = @conversationId AND expires_at > @now
+         AND turn_id = (
+           SELECT max(turn_id) FROM media WHERE conversation_id = @conversationId AND expires_at > @now
+         )
+       ORDER BY id`,
+    ),
+    mediaOfUser: db.prepare<[number], MediaSummaryRow>(
+      `SELECT id, conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height,
+              length(data) AS bytes
+       FROM media WHERE user_id = ? ORDER BY id`,
+    ),
+
+    insertDelivery: db.prepare<{ turnId: number; platformMessageId: string }>(
+      `INSERT INTO deliveries (turn_id, platform_message_id)
+       SELECT id, @platformMessageId FROM turns WHERE id = @turnId
+       ON CONFLICT (turn_id, platform_message_id) DO NOTHING`,
+    ),
+    deliveryCountsOfUser: db.prepare<[number], { conversation_id: number; count: number }>(
+      `SELECT turns.conversation_id, count(*) AS count
+       FROM deliveries JOIN turns ON turns.id = deliveries.turn_id
+       WHERE turns.user_id = ? GROUP BY turns.conversation_id`,
+    ),
+
+    forgetDeliveries: db.prepare<[number]>(
+      'DELETE FROM deliveries WHERE turn_id IN (SELECT id FROM turns WHERE user_id = ?)',
+    ),
+    forgetMedia: db.prepare<[number]>('DELETE FROM media WHERE user_id = ?'),
+    forgetTurns: db.prepare<[number]>('DELETE FROM turns WHERE user_id = ?'),
+    forgetConversations: db.prepare<[number]>('DELETE FROM conversations WHERE user_id = ?'),
+    forgetSettings: db.prepare<[number]>('DELETE FROM settings WHERE user_id = ?'),
+    forgetUserRow: db.prepare<[number]>('DELETE FROM users WHERE id = ?'),
+
+    sweepExpiredMedia: db.prepare<[number]>('DELETE FROM media WHERE expires_at <= ?'),
+    sweepOldDeliveries: db.prepare<[number]>(`DELETE FROM deliveries WHERE turn_id IN (${turnsBefore})`),
+    sweepOldMedia: db.prepare<[number]>(`DELETE FROM media WHERE turn_id IN (${turnsBefore})`),
+    sweepOldTurns: db.prepare<[number]>('DELETE FROM turns WHERE created_at < ?'),
+    sweepEmptyClosedConversations: db.prepare(
+      `DELETE FROM conversations
+       WHERE closed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM turns WHERE turns.conversation_id = conversations.id)`,
+    ),
+  };
+}
