@@ -1,0 +1,290 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import sharp, { type FailOnOptions, type Metadata } from 'sharp';
+import { MediaError } from './media-error.js';
+
+export interface ImageLimits {
+  maxInputBytes: number;
+  /** Checked against width × height from the header, before any pixel is decoded. */
+  maxInputPixels: number;
+  /** Longest side of the prepared image; smaller images are never enlarged. */
+  maxSide: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
+  maxInputBytes: 20 * 1024 * 1024,
+  maxInputPixels: 100_000_000,
+  maxSide: 1536,
+};
+
+export interface PreparedImage {
+  data: Uint8Array;
+  mediaType: 'image/jpeg';
+  width: number;
+  height: number;
+  source: {
+    /** sharp's format name, except HEIF, reported as 'heic' or 'avif' as users know it. */
+    format: string;
+    /** As displayed, i.e. after EXIF orientation. */
+    width: number;
+    height: number;
+    /** Frames of an animation or pages of a TIFF; only the first is used. */
+    pages: number;
+    bytes: number;
+  };
+}
+
+const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
+
+/**
+ * 'error' rather than sharp's default 'warning': truncated and undecodable data still fail,
+ * but JPEGs from some Samsung cameras carry a harmless libjpeg warning ("Invalid SOS parameters
+ * for sequential JPEG", lovell/sharp#1578, #3488) and our users must not be told their photo is broken.
+ */
+const FAIL_ON: FailOnOptions = 'error';
+
+const JPEG_QUALITY = 85;
+const WHITE = '#ffffff';
+
+// libheif, when the HEVC decoder (libde265) is not built in, as in sharp's prebuilt binaries:
+// "heif: Error while loading plugin: Support for this compression format has not been built in: HEVC ..."
+const HEIF_DECODER_MISSING = /compression format has not been built in|Unsupported codec/i;
+
+interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+  pages: number;
+}
+
+/**
+ * Turns whatever the user sent into a JPEG a vision model can take: one frame, upright, 8-bit
+ * sRGB, no transparency, no metadata, longest side at most `limits.maxSide`.
+ * Throws `MediaError` for input we refuse; other errors are ours, not the user's.
+ */
+export async function preprocessImage(
+  input: Uint8Array,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<PreparedImage> {
+  assertAcceptableSize(input.byteLength, limits.maxInputBytes);
+  rejectFormatsNeverDecoded(input);
+  const header = await readHeader(input);
+  assertAcceptablePixelCount(header, limits.maxInputPixels);
+  const { data, info } = await convertToJpeg(input, header, limits);
+  return {
+    data,
+    mediaType: 'image/jpeg',
+    width: info.width,
+    height: info.height,
+    source: { ...header, bytes: input.byteLength },
+  };
+}
+
+/** For the console: refuses before reading what preprocessImage would refuse by size. */
+export async function readImageFile(
+  path: string,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<Uint8Array> {
+  const stats = await statExisting(path);
+  if (!stats.isFile()) {
+    throw new MediaError('not-a-file', 'Path is not a regular file');
+  }
+  assertAcceptableSize(stats.size, limits.maxInputBytes);
+  const bytes = await readFile(path);
+  // The file may have grown between stat and read.
+  assertAcceptableSize(bytes.byteLength, limits.maxInputBytes);
+  return bytes;
+}
+
+async function statExisting(path: string): Promise<Stats> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MediaError('not-found', 'File not found', undefined, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function assertAcceptableSize(byteCount: number, limitBytes: number): void {
+  if (byteCount === 0) {
+    throw new MediaError('empty', 'Input is empty (0 bytes)');
+  }
+  if (byteCount > limitBytes) {
+    throw new MediaError('too-large', `Input is ${byteCount} bytes, limit is ${limitBytes}`, {
+      limitBytes,
+      actualBytes: byteCount,
+    });
+  }
+}
+
+/**
+ * SVG and PDF can reference external resources and describe unbounded drawings, so they never
+ * reach a decoder, not even for the header; BMP, PSD and JPEG XL cannot be decoded by sharp's
+ * prebuilt binaries, and "please send a photo in another format" helps more than "not an image".
+ */
+function rejectFormatsNeverDecoded(input: Uint8Array): void {
+  const format = sniffFormat(input);
+  if (format !== undefined && !ACCEPTED_FORMATS.has(format)) {
+    throw unsupportedFormat(format);
+  }
+}
+
+async function readHeader(input: Uint8Array): Promise<ImageHeader> {
+  let metadata: Metadata;
+  try {
+    // No pixel limit here: we want the real dimensions, to refuse with them in the details.
+    metadata = await sharp(input, { failOn: FAIL_ON, limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw headerError(input, error);
+  }
+  const format = describeFormat(metadata);
+  if (!ACCEPTED_FORMATS.has(metadata.format)) {
+    throw unsupportedFormat(format);
+  }
+  return {
+    format,
+    width: metadata.autoOrient.width,
+    height: metadata.autoOrient.height,
+    pages: metadata.pages ?? 1,
+  };
+}
+
+/**
+ * Messages seen from sharp 0.35 / libvips 8.18 while reading headers:
+ * - "Input buffer contains unsupported image format": no loader recognised the bytes; also a
+ *   TIFF cut short, since libtiff cannot find its directory.
+ * - "Input buffer has corrupt header: <loader message>": a loader claimed the bytes but failed,
+ *   e.g. a truncated GIF or WebP, or JPEG markers followed by garbage.
+ */
+function headerError(input: Uint8Array, error: unknown): unknown {
+  const message = errorMessage(error);
+  const signature = sniffFormat(input);
+  if (message.includes('unsupported image format')) {
+    return signature === undefined
+      ? new MediaError('not-an-image', 'Input is not a recognised image', undefined, { cause: error })
+      : corrupt(signature, error);
+  }
+  if (message.includes('corrupt header')) {
+    return corrupt(signature, error);
+  }
+  return error;
+}
+
+function assertAcceptablePixelCount(header: ImageHeader, limitPixels: number): void {
+  const { width, height } = header;
+  if (width * height > limitPixels) {
+    throw new MediaError('too-many-pixels', `Image is ${width}×${height} pixels, limit is ${limitPixels}`, {
+      width,
+      height,
+      limitPixels,
+    });
+  }
+}
+
+async function convertToJpeg(input: Uint8Array, header: ImageHeader, limits: ImageLimits) {
+  const pipeline = sharp(input, {
+    failOn: FAIL_ON,
+    // A second guard in case a loader reports other dimensions when decoding than in the header.
+    limitInputPixels: limits.maxInputPixels,
+    // First frame of an animation; a still is what the user means to ask about.
+    pages: 1,
+    autoOrient: true,
+  })
+    .toColourspace('srgb')
+    .flatten({ background: WHITE })
+    .resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside', withoutEnlargement: true })
+    // sharp writes no metadata unless asked to keep it, so EXIF (GPS, camera serial) stays behind.
+    .jpeg({ quality: JPEG_QUALITY, mozjpeg: false });
+  try {
+    return await pipeline.toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw decodeError(error, header.format, limits.maxInputPixels);
+  }
+}
+
+/**
+ * Messages seen while decoding pixels: "VipsJpeg: premature end of JPEG image",
+ * "vipspng: libpng read error", "heif: Invalid input: Unexpected end of file ...", and
+ * "Unknown error" (libvips left no message, e.g. a PNG chunk with a bad CRC).
+ * The header already parsed, so apart from the cases below the data itself is damaged.
+ */
+function decodeError(error: unknown, format: string, limitPixels: number): unknown {
+  const message = errorMessage(error);
+  if (message.includes('exceeds pixel limit')) {
+    return new MediaError('too-many-pixels', `Image exceeds ${limitPixels} pixels`, { limitPixels }, { cause: error });
+  }
+  if (HEIF_DECODER_MISSING.test(message)) {
+    return unsupportedFormat(format, error);
+  }
+  if (/out of memory/i.test(message)) {
+    return error;
+  }
+  return corrupt(format, error);
+}
+
+function describeFormat(metadata: Metadata): string {
+  if (metadata.format !== 'heif') return metadata.format;
+  if (metadata.compression === 'hevc') return 'heic';
+  if (metadata.compression === 'av1') return 'avif';
+  return 'heif';
+}
+
+function unsupportedFormat(format: string, cause?: unknown): MediaError {
+  const options = cause === undefined ? undefined : { cause };
+  return new MediaError('unsupported-format', `Image format not accepted: ${format}`, { format }, options);
+}
+
+function corrupt(format: string | undefined, cause: unknown): MediaError {
+  const details = format === undefined ? undefined : { format };
+  return new MediaError('corrupt', `Image data is damaged or incomplete${format ? ` (${format})` : ''}`, details, {
+    cause,
+  });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Recognises a format from its first bytes, independently of libvips: to refuse formats before
+ * any parser sees them, and to tell a damaged photo from something that never was one.
+ */
+function sniffFormat(bytes: Uint8Array): string | undefined {
+  const ascii = (start: number, end: number) => Buffer.from(bytes.subarray(start, end)).toString('latin1');
+  const startsWithBytes = (...values: number[]) => values.every((value, index) => bytes[index] === value);
+
+  if (startsWithBytes(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (startsWithBytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'heif';
+  if (ascii(0, 1024).includes('%PDF-')) return 'pdf';
+  if (looksLikeSvg(bytes)) return 'svg';
+  if (looksLikeBmp(bytes)) return 'bmp';
+  if (ascii(0, 4) === '8BPS') return 'psd';
+  if (startsWithBytes(0xff, 0x0a) || ascii(4, 8) === 'JXL ') return 'jxl';
+  return undefined;
+}
+
+const HEIF_BRANDS: ReadonlySet<string> = new Set([
+  'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'mif2', 'msf1', 'avif', 'avis',
+]);
+
+/** Like libvips' own test: markup whose first kilobytes open an <svg> element. */
+function looksLikeSvg(bytes: Uint8Array): boolean {
+  const start = Buffer.from(bytes.subarray(0, 4096)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return start.startsWith('<') && start.includes('<svg');
+}
+
+/** "BM" alone starts too many text files; also require zeroed reserved bytes and a known DIB header size. */
+function looksLikeBmp(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 18 || bytes[0] !== 0x42 || bytes[1] !== 0x4d) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reservedAreZero = view.getUint32(6, true) === 0;
+  const dibHeaderSize = view.getUint32(14, true);
+  return reservedAreZero && [12, 40, 52, 56, 64, 108, 124].includes(dibHeaderSize);
+}
