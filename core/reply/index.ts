@@ -1,0 +1,3 @@
+export { toSpeechFriendly } from './speech-friendly.js';
+export { splitForDelivery, splitSentences, takeGist } from './split.js';
+export { AnswerDelivery, type AnswerChunk } from './answer-delivery.js';
