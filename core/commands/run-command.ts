@@ -1,0 +1,61 @@
+import { DEFAULT_SETTINGS, type Store, type UserKey } from '../../storage/index.js';
+import type { Messages } from '../i18n/index.js';
+import { canonicalCommand } from './command-names.js';
+import { parseSettingsArgument } from './settings-argument.js';
+
+export interface CommandContext {
+  readonly store: Store;
+  readonly user: UserKey;
+  readonly chatId: string;
+  readonly messages: Messages;
+}
+
+export interface CommandOutcome {
+  /** The text to send back; may be long (my data), the caller splits it. */
+  readonly text: string;
+  /** For the log: which command ran, never its content. */
+  readonly command: string;
+}
+
+/**
+ * The commands every platform shares. Personal-data commands read and delete through the store,
+ * so what the user hears is exactly what is stored.
+ */
+export function runCommand(name: string, argument: string, context: CommandContext): CommandOutcome {
+  const { store, messages } = context;
+  const command = canonicalCommand(name);
+  switch (command) {
+    case 'start':
+      return { command, text: messages.welcome };
+    case 'help':
+      return { command, text: messages.help };
+    case 'new': {
+      const user = store.findUser(context.user);
+      if (user) store.closeConversation(user.id, context.chatId);
+      return { command, text: messages.newConversation };
+    }
+    case 'settings': {
+      // Looking at the settings stores nothing; only a change creates the user's row.
+      if (!argument) {
+        const existing = store.findUser(context.user);
+        return { command, text: messages.settings(existing ? store.getSettings(existing.id) : DEFAULT_SETTINGS) };
+      }
+      const user = store.ensureUser(context.user);
+      const patch = parseSettingsArgument(argument);
+      if (!patch) return { command, text: messages.settingsNotUnderstood(argument) };
+      return { command, text: messages.settingsUpdated(store.updateSettings(user.id, patch)) };
+    }
+    case 'mydata': {
+      const user = store.findUser(context.user);
+      const data = user && store.exportUser(user.id);
+      return { command, text: data ? messages.myData(data) : messages.noDataStored };
+    }
+    case 'forget': {
+      const user = store.findUser(context.user);
+      if (!user) return { command, text: messages.nothingToForget };
+      return { command, text: messages.forgotten(store.forgetUser(user.id)) };
+    }
+    case undefined:
+      return { command: 'unknown', text: messages.unknownCommand(name) };
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the program reads, with its default. `.env.example` mirrors this list; a test
+ * keeps the two in step.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInteger = z.coerce.number().int().positive();
+
+export const configSchema = z
+  .object({
+    // No default: the console logs warnings only, bots log at info (see bots/).
+    LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    MODELS_DIR: z.string().min(1).default('./models'),
+    VLM_BACKEND: z.enum(['embedded', 'openai']).default('embedded'),
+    VLM_MODEL: z.string().min(1).default('smolvlm-256m'),
+    VLM_DEVICE: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
+    VLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    VLM_API_KEY: z.string().min(1).optional(),
+    VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
+    IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
+    IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
+    MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
+    MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
+    HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),
+    HISTORY_TOKEN_BUDGET: positiveInteger.min(100).default(1500),
+  })
+  .superRefine((config, context) => {
+    if (config.VLM_BACKEND === 'openai' && !config.VLM_BASE_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['VLM_BASE_URL'],
+        message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Values that must never reach a log line or an error message. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'VLM_API_KEY',
+  'TELEGRAM_BOT_TOKEN',
+  'DISCORD_BOT_TOKEN',
+]);

@@ -1,0 +1,115 @@
+import type { LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { Messages } from './messages.js';
+
+const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
+const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
+  auto: 'automatic, the language you write in',
+  en: 'English',
+  zh: 'Chinese',
+};
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} megabytes`;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function when(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
+
+function describeData(data: UserExport): string {
+  const lines: string[] = [
+    `This is everything I have stored about you.`,
+    `Your account: ${data.user.platform} user ${data.user.platformUserId}, first seen ${when(data.user.createdAt)}.`,
+    `Settings: reply length ${LENGTH_NAMES[data.settings.replyLength]}, language ${LANGUAGE_NAMES[data.settings.language]}.` +
+      (data.settingsStored ? '' : ' These are the defaults; you have not changed them.'),
+  ];
+  const turns = data.conversations.reduce((sum, conversation) => sum + conversation.turns.length, 0);
+  const photos = data.conversations.reduce((sum, conversation) => sum + conversation.media.length, 0);
+  lines.push(
+    `${plural(data.conversations.length, 'conversation', 'conversations')}, ${plural(turns, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
+  );
+  data.conversations.forEach((conversation, index) => {
+    lines.push('');
+    lines.push(
+      `Conversation ${index + 1}, started ${when(conversation.startedAt)}${conversation.closedAt ? ', ended' : ', current'}.`,
+    );
+    for (const media of conversation.media) {
+      lines.push(`A photo, ${media.width} by ${media.height} pixels, deleted automatically at ${when(media.expiresAt)}.`);
+    }
+    for (const turn of conversation.turns) {
+      const source = turn.questionSource === 'voice' ? 'You said' : 'You asked';
+      lines.push(`${source}: ${turn.question || '(a photo without a question)'}`);
+      if (turn.status === 'done') lines.push(`I answered: ${turn.answer ?? ''}`);
+      else if (turn.status === 'failed') lines.push('That answer failed.');
+      else lines.push('That answer was not finished.');
+    }
+  });
+  lines.push('');
+  lines.push('To delete all of it, send /forget.');
+  return lines.join('\n');
+}
+
+export const en: Messages = {
+  languageName: 'English',
+  welcome:
+    'Hello. I describe photos and read text in them for you. Send a photo, with a question if you like, ' +
+    'such as "read this label" or "is the light on?". You can ask follow-up questions about the same photo. ' +
+    'I keep your questions and answers so follow-ups work, and photos for 24 hours. ' +
+    'Send /mydata to hear what I keep, /forget to delete it, and /help for everything else.',
+  help:
+    'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them. ' +
+    'Commands: /new starts a fresh conversation. ' +
+    '/settings shows your settings; for example /settings length short, or /settings language zh. ' +
+    '/mydata tells you everything I store about you. /forget deletes all of it.',
+  newConversation: 'Started a new conversation. I will not use the earlier photos or questions.',
+  settings: (current) =>
+    `Reply length is ${LENGTH_NAMES[current.replyLength]}. Language is ${LANGUAGE_NAMES[current.language]}. ` +
+    'To change them, send /settings length short, normal or detailed, or /settings language en, zh or auto.',
+  settingsUpdated: (current) =>
+    `Saved. Reply length is ${LENGTH_NAMES[current.replyLength]}. Language is ${LANGUAGE_NAMES[current.language]}.`,
+  settingsNotUnderstood: (argument) =>
+    `I did not understand "${argument}". Try /settings length short, normal or detailed, or /settings language en, zh or auto.`,
+  unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,
+  myData: describeData,
+  noDataStored: 'I have nothing stored about you.',
+  forgotten: (result) =>
+    `Done. I deleted everything I stored about you: ${plural(result.conversations, 'conversation', 'conversations')}, ` +
+    `${plural(result.turns, 'question', 'questions')} with their answers, ${plural(result.media, 'photo', 'photos')}, and your settings.`,
+  nothingToForget: 'I had nothing stored about you, so there was nothing to delete.',
+  emptyTurn: 'Send a photo, or type a question.',
+  imageProblem: (kind, position, count, details) => {
+    const which = count > 1 ? `Photo ${position} of ${count}` : 'That photo';
+    switch (kind) {
+      case 'not-found':
+        return 'I could not find that file. Check the path and try again.';
+      case 'not-a-file':
+        return 'That is a folder, not a photo. Send the photo file itself.';
+      case 'empty':
+        return `${which} is an empty file. Please send it again.`;
+      case 'too-large':
+        return `${which} is too large for me. The limit is ${megabytes(details.limitBytes ?? 0)}. Try sending it as a photo instead of a file, or a smaller one.`;
+      case 'too-many-pixels':
+        return `${which} has too many pixels for me to open safely. Try a screenshot or a smaller copy of it.`;
+      case 'not-an-image':
+        return `${which} does not look like an image. Send a JPEG, PNG or WebP photo.`;
+      case 'unsupported-format':
+        return `I cannot open ${details.format ? `${details.format.toUpperCase()} files` : 'that kind of file'}. Send a JPEG, PNG or WebP photo.`;
+      case 'corrupt':
+        return `${which} seems damaged or incomplete, so I could not open it. Please send it again.`;
+    }
+  },
+  tooManyImages: (used, sent) => `You sent ${sent} photos; I looked at the first ${used}.`,
+  modelNotSetUp:
+    'No vision model is set up on this server yet, so I cannot answer questions about photos. The person running it needs to install one.',
+  modelUnavailable: 'The model I use to answer is not reachable right now. Please try again in a little while.',
+  modelFailed: 'Sorry, something went wrong while I was answering. Please try again.',
+  modelFailedPartway:
+    'Sorry, I stopped partway through that answer, so it may be incomplete. Ask again if you need the rest.',
+  contextTooLong: 'This conversation has grown too long for me. Send /new to start fresh, then ask again.',
+  unexpectedError: 'Sorry, something went wrong on my side. Please try again.',
+  defaultPhotoQuestion: 'What is in this photo?',
+};

@@ -1,0 +1,36 @@
+import type { ForgetResult, LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
+
+/**
+ * Every sentence a user can hear from the assistant itself (not from the model). One object per
+ * language; adding a language is one file implementing this interface plus one line in index.ts.
+ * Written to be read aloud: plain sentences, no symbols a screen reader would spell out.
+ */
+export interface Messages {
+  /** Name of the language in itself, e.g. "English", "中文". */
+  readonly languageName: string;
+  readonly welcome: string;
+  readonly help: string;
+  readonly newConversation: string;
+  readonly settings: (current: { replyLength: ReplyLength; language: LanguageSetting }) => string;
+  readonly settingsUpdated: (current: { replyLength: ReplyLength; language: LanguageSetting }) => string;
+  readonly settingsNotUnderstood: (argument: string) => string;
+  readonly unknownCommand: (name: string) => string;
+  readonly myData: (data: UserExport) => string;
+  readonly noDataStored: string;
+  readonly forgotten: (result: ForgetResult) => string;
+  readonly nothingToForget: string;
+  readonly emptyTurn: string;
+  /** `position` is 1-based, `count` is how many images came with the message. */
+  readonly imageProblem: (kind: MediaErrorKind, position: number, count: number, details: MediaErrorDetails) => string;
+  readonly tooManyImages: (used: number, sent: number) => string;
+  readonly modelNotSetUp: string;
+  readonly modelUnavailable: string;
+  readonly modelFailed: string;
+  readonly modelFailedPartway: string;
+  readonly contextTooLong: string;
+  readonly unexpectedError: string;
+  /** What the model is asked when a photo comes without a question. */
+  readonly defaultPhotoQuestion: string;
+}
+

@@ -1,0 +1,97 @@
+import type { LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { Messages } from './messages.js';
+
+const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
+const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
+  auto: '自动，跟随你使用的语言',
+  en: '英文',
+  zh: '中文',
+};
+
+function when(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
+
+function describeData(data: UserExport): string {
+  const lines: string[] = [
+    '以下是我保存的关于你的全部信息。',
+    `你的账号：${data.user.platform} 用户 ${data.user.platformUserId}，首次使用时间 ${when(data.user.createdAt)}。`,
+    `设置：回答长度${LENGTH_NAMES[data.settings.replyLength]}，语言${LANGUAGE_NAMES[data.settings.language]}。` +
+      (data.settingsStored ? '' : '这是默认设置，你还没有修改过。'),
+  ];
+  const turns = data.conversations.reduce((sum, conversation) => sum + conversation.turns.length, 0);
+  const photos = data.conversations.reduce((sum, conversation) => sum + conversation.media.length, 0);
+  lines.push(`共 ${data.conversations.length} 段对话，${turns} 个问题，${photos} 张保存的照片。`);
+  data.conversations.forEach((conversation, index) => {
+    lines.push('');
+    lines.push(`第 ${index + 1} 段对话，开始于 ${when(conversation.startedAt)}，${conversation.closedAt ? '已结束' : '进行中'}。`);
+    for (const media of conversation.media) {
+      lines.push(`一张照片，${media.width} 乘 ${media.height} 像素，将于 ${when(media.expiresAt)} 自动删除。`);
+    }
+    for (const turn of conversation.turns) {
+      lines.push(`${turn.questionSource === 'voice' ? '你说' : '你问'}：${turn.question || '（一张没有问题的照片）'}`);
+      if (turn.status === 'done') lines.push(`我的回答：${turn.answer ?? ''}`);
+      else if (turn.status === 'failed') lines.push('这个回答失败了。');
+      else lines.push('这个回答没有完成。');
+    }
+  });
+  lines.push('');
+  lines.push('要删除全部信息，请发送 /forget。');
+  return lines.join('\n');
+}
+
+export const zh: Messages = {
+  languageName: '中文',
+  welcome:
+    '你好。我可以为你描述照片，并读出照片里的文字。发一张照片，也可以同时提一个问题，比如“读一下这个标签”或“灯开着吗？”。' +
+    '同一张照片可以继续追问。为了能追问，我会保存你的问题和回答，照片保存 24 小时。' +
+    '发送 /mydata 了解我保存了什么，/forget 删除全部信息，/help 查看其他功能。',
+  help:
+    '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字提问即可。' +
+    '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short 或 /settings language en。' +
+    '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
+  newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
+  settings: (current) =>
+    `回答长度：${LENGTH_NAMES[current.replyLength]}。语言：${LANGUAGE_NAMES[current.language]}。` +
+    '要修改，请发送 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。',
+  settingsUpdated: (current) =>
+    `已保存。回答长度：${LENGTH_NAMES[current.replyLength]}。语言：${LANGUAGE_NAMES[current.language]}。`,
+  settingsNotUnderstood: (argument) =>
+    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。`,
+  unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,
+  myData: describeData,
+  noDataStored: '我没有保存任何关于你的信息。',
+  forgotten: (result) =>
+    `已完成。我删除了保存的关于你的全部信息：${result.conversations} 段对话，${result.turns} 个问题及回答，${result.media} 张照片，以及你的设置。`,
+  nothingToForget: '我没有保存任何关于你的信息，所以没有需要删除的内容。',
+  emptyTurn: '请发一张照片，或者输入一个问题。',
+  imageProblem: (kind, position, count, details) => {
+    const which = count > 1 ? `第 ${position} 张照片（共 ${count} 张）` : '这张照片';
+    switch (kind) {
+      case 'not-found':
+        return '我找不到这个文件。请检查路径后再试。';
+      case 'not-a-file':
+        return '这是一个文件夹，不是照片。请发送照片文件本身。';
+      case 'empty':
+        return `${which}是一个空文件。请重新发送。`;
+      case 'too-large':
+        return `${which}太大了，上限是 ${Math.round((details.limitBytes ?? 0) / (1024 * 1024))} 兆字节。请改为以照片方式发送，或者发送小一点的文件。`;
+      case 'too-many-pixels':
+        return `${which}像素太多，我无法安全地打开。请发送截图或缩小后的版本。`;
+      case 'not-an-image':
+        return `${which}看起来不是图片。请发送 JPEG、PNG 或 WebP 格式的照片。`;
+      case 'unsupported-format':
+        return `我无法打开${details.format ? ` ${details.format.toUpperCase()} ` : '这种'}文件。请发送 JPEG、PNG 或 WebP 格式的照片。`;
+      case 'corrupt':
+        return `${which}似乎已损坏或不完整，我无法打开。请重新发送。`;
+    }
+  },
+  tooManyImages: (used, sent) => `你发了 ${sent} 张照片，我看了前 ${used} 张。`,
+  modelNotSetUp: '这台服务器还没有安装视觉模型，所以我暂时无法回答关于照片的问题。需要由运行服务器的人安装。',
+  modelUnavailable: '我用来回答问题的模型现在无法连接。请稍后再试。',
+  modelFailed: '抱歉，回答时出了问题。请再试一次。',
+  modelFailedPartway: '抱歉，这个回答中途停止了，可能不完整。如果需要其余部分，请再问一次。',
+  contextTooLong: '这段对话太长了。请发送 /new 开始新的对话，然后再问一次。',
+  unexpectedError: '抱歉，我这边出了问题。请再试一次。',
+  defaultPhotoQuestion: '这张照片里有什么？',
+};

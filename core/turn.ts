@@ -1,0 +1,53 @@
+/**
+ * The one normalised incoming message every adapter produces. The core never reads a platform's
+ * raw payload; adapters never decide what to answer.
+ */
+export interface IncomingTurn {
+  /** e.g. `telegram`, `discord`, `console`. */
+  readonly platform: string;
+  /** The platform's user id. Memory is per user, also inside group chats. */
+  readonly userId: string;
+  /** The platform chat (DM, group, channel, console session) the turn arrived in. */
+  readonly chatId: string;
+  /** The platform's id of this message, if it has one: lets replies to it be follow-ups. */
+  readonly messageId?: string;
+  readonly text?: string;
+  /** `voice` when the text is a transcript of a voice note: untrusted, never a command. */
+  readonly textSource?: 'text' | 'voice';
+  /** Set by adapters with native commands (slash commands); otherwise parsed from typed text. */
+  readonly command?: { readonly name: string; readonly argument: string };
+  readonly images?: readonly IncomingImage[];
+  /** The message this one replies to, when the user used the platform's reply feature. */
+  readonly replyTo?: { readonly messageId: string };
+  /** The platform's idea of the user's language (e.g. Telegram `language_code`). */
+  readonly languageHint?: string;
+}
+
+/** An image attachment whose bytes are fetched only when the core needs them (platform auth stays in the adapter). */
+export interface IncomingImage {
+  fetch(): Promise<Uint8Array>;
+  /** What the platform says the type is; the core checks the bytes anyway. */
+  readonly mediaType?: string;
+  /** Alt text supplied by the sender. */
+  readonly description?: string;
+}
+
+export interface TurnOptions {
+  /** Longest message the platform takes; parts are split below it. */
+  readonly maxPartLength: number;
+  /** Cancels the turn (the adapter is shutting down, the user went away). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What the assistant says, as a stream of parts an adapter sends as they come.
+ * - `answer`: the model's answer; `gist` is the first sentence, sent on its own first.
+ * - `notice`: a short note about what the assistant did with the input (a dropped photo).
+ * - `reply`: the assistant's own text, e.g. a command's result.
+ * - `problem`: a kind message that something failed and what to try.
+ */
+export type ReplyPart =
+  | { readonly type: 'answer'; readonly role: 'gist' | 'detail'; readonly text: string; readonly turnId: number }
+  | { readonly type: 'notice'; readonly text: string }
+  | { readonly type: 'reply'; readonly text: string }
+  | { readonly type: 'problem'; readonly text: string; readonly reason: string; readonly turnId?: number };

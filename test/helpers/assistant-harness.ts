@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { Assistant, silentLogger, type IncomingTurn, type ReplyPart, type VisionLanguageModel } from '../../core/index.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
+import { openDatabase, Store } from '../../storage/index.js';
+import { makeTempFolder } from './temp-folder.js';
+
+export interface Harness {
+  readonly assistant: Assistant;
+  readonly store: Store;
+  /** Sends a turn and collects every reply part. */
+  send(turn: Partial<IncomingTurn> & { userId?: string }, maxPartLength?: number, signal?: AbortSignal): Promise<ReplyPart[]>;
+  close(): void;
+}
+
+/** The real assistant on a real SQLite file, with whatever model double the test passes. */
+export function makeHarness(model: VisionLanguageModel | undefined, options: { historyTokenBudget?: number; now?: () => number } = {}): Harness {
+  const folder = makeTempFolder();
+  const store = new Store(openDatabase(join(folder.path, 'test.sqlite')), options.now ? { now: options.now } : {});
+  const assistant = new Assistant({
+    store,
+    logger: silentLogger(),
+    model,
+    limits: {
+      image: DEFAULT_IMAGE_LIMITS,
+      maxImagesPerTurn: 4,
+      mediaRetentionMs: 24 * 60 * 60 * 1000,
+      historyTokenBudget: options.historyTokenBudget ?? 1500,
+      historyTurns: 20,
+    },
+  });
+  return {
+    assistant,
+    store,
+    async send(turn, maxPartLength = 4096, signal) {
+      const parts: ReplyPart[] = [];
+      const full: IncomingTurn = { platform: 'test', userId: 'alice', chatId: 'chat-1', ...turn };
+      for await (const part of assistant.handle(full, { maxPartLength, ...(signal ? { signal } : {}) })) parts.push(part);
+      return parts;
+    },
+    close() {
+      store.close();
+      folder.remove();
+    },
+  };
+}
+
+export function imageOf(data: Uint8Array, description?: string): NonNullable<IncomingTurn['images']>[number] {
+  return { fetch: async () => data, mediaType: 'image/jpeg', ...(description ? { description } : {}) };
+}
+
+export function texts(parts: readonly ReplyPart[]): string[] {
+  return parts.map((part) => part.text);
+}
