@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { solidJpeg } from './helpers/images.js';
+import { runEntry } from './helpers/run-cli.js';
+import { makeTempFolder } from './helpers/temp-folder.js';
+
+const folder = makeTempFolder();
+let photo: string;
+const environment = (name: string): Record<string, string> => ({ DATA_DIR: join(folder.path, name) });
+
+before(async () => {
+  photo = join(folder.path, 'bottle photo.jpg');
+  writeFileSync(photo, await solidJpeg(2400, 1600));
+  writeFileSync(join(folder.path, 'notes.jpg'), 'shopping list: milk, eggs');
+});
+after(() => folder.remove());
+
+describe('one-shot describe', () => {
+  test('prints the answer, gist first, and exits 0', async () => {
+    const result = await runEntry('test/fixtures/scripted-cli.ts', ['describe', photo, 'is the bottle open?'], {
+      environment: environment('one-shot'),
+    });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^Photos seen: 1 \(\d+ bytes\)\.\nYou asked: is the bottle open\?\n$/);
+  });
+
+  test('a file that is not an image: the kind message on standard error, exit 1, no stack trace', async () => {
+    const result = await runEntry('test/fixtures/scripted-cli.ts', ['describe', join(folder.path, 'notes.jpg')], {
+      environment: environment('not-image'),
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'That photo does not look like an image. Send a JPEG, PNG or WebP photo.\n');
+  });
+
+  test('a path that does not exist', async () => {
+    const result = await runEntry('test/fixtures/scripted-cli.ts', ['describe', join(folder.path, 'nope.jpg'), 'what?'], {
+      environment: environment('missing'),
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'I could not find that file. Check the path and try again.\n');
+  });
+
+  test('without a model, the real entry point says what to set up in one line', async () => {
+    const result = await runEntry('bots/main.ts', ['describe', photo, 'what is it?'], { environment: environment('no-model') });
+    assert.equal(result.code, 3);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, /^No vision model is set up: .*VLM_BACKEND/);
+  });
+
+  test('an invalid setting stops start-up with one line naming it', async () => {
+    const result = await runEntry('bots/main.ts', ['describe', photo], {
+      environment: { ...environment('bad-config'), VLM_DEVICE: 'gpu', VLM_API_KEY: 'sk-secret-value' },
+    });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'Configuration: VLM_DEVICE is "gpu"; expected one of cpu, cuda, auto. Set it in .env or the environment (see .env.example).\n');
+  });
+
+  test('an unknown command prints the usage', async () => {
+    const result = await runEntry('bots/main.ts', ['paint'], { environment: environment('usage') });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^Unknown command "paint"\. Usage: npm start/);
+  });
+});
+
+describe('interactive console', () => {
+  test('photo, follow-up, commands and bad paths in one session', async () => {
+    const input = [
+      '/help',
+      `"${photo}" is the bottle open?`,
+      'what colour is the cap?',
+      'missing-photo.jpg what is this?',
+      '/mydata',
+      '/forget',
+      '/mydata',
+      'quit',
+      'this line is never read',
+    ].join('\n');
+    const result = await runEntry('test/fixtures/scripted-cli.ts', [], { input, environment: environment('interactive') });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const out = result.stdout;
+    const expectations = [
+      /^Seed assistant\. Type a question, or the path of a photo/,
+      /Commands: \/new starts a fresh conversation/,
+      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: is the bottle open\?/,
+      // The follow-up is answered about the same stored photo.
+      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: what colour is the cap\?/,
+      /I could not find that file\. Check the path and try again\./,
+      /You asked: is the bottle open\?\nI answered: Photos seen: 1/,
+      /Done\. I deleted everything I stored about you: 1 conversation, 2 questions with their answers, 1 photo, and your settings\./,
+      /I have nothing stored about you\./,
+    ];
+    let position = 0;
+    for (const expected of expectations) {
+      const match = expected.exec(out.slice(position));
+      assert.ok(match, `expected ${expected} after position ${position} in:\n${out}`);
+      position += match.index + match[0].length;
+    }
+    assert.doesNotMatch(out, /never read/);
+  });
+
+  test('without a model, the console opens, says what to set up, and commands still work', async () => {
+    const result = await runEntry('bots/main.ts', [], {
+      input: '/settings\nwhat is this?\n',
+      environment: environment('no-model-console'),
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split('\n');
+    assert.match(lines[1]!, /^No vision model is set up/);
+    assert.match(result.stdout, /Reply length is normal\./);
+    assert.match(result.stdout, /No vision model is set up on this server yet/);
+  });
+});
