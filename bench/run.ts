@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: what the assistant itself costs per turn, apart from the model.
+ * Prints one table. Numbers depend on the machine; the header says which one.
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Assistant, silentLogger, type IncomingTurn } from '../core/index.js';
+import { DEFAULT_IMAGE_LIMITS, preprocessImage } from '../core/media/index.js';
+import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
+import { openDatabase, Store } from '../storage/index.js';
+import { noisyJpeg } from '../test/helpers/images.js';
+import { makeTempFolder } from '../test/helpers/temp-folder.js';
+
+interface Row {
+  readonly name: string;
+  readonly samples: number[];
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+}
+
+async function time(samples: number[], work: () => Promise<unknown> | unknown): Promise<void> {
+  const started = performance.now();
+  await work();
+  samples.push(performance.now() - started);
+}
+
+function makeAssistant(store: Store): Assistant {
+  return new Assistant({
+    store,
+    logger: silentLogger(),
+    model: new ScriptedVisionModel({ chunks: ['A cup of tea on a wooden table. ', 'The cup is full and still steaming.'] }),
+    limits: {
+      image: DEFAULT_IMAGE_LIMITS,
+      maxImagesPerTurn: 4,
+      mediaRetentionMs: 24 * 60 * 60 * 1000,
+      historyTokenBudget: 1500,
+      historyTurns: 20,
+    },
+  });
+}
+
+async function coreTurns(folder: string, turns: number, file: string): Promise<Row> {
+  const store = new Store(openDatabase(join(folder, file)));
+  const assistant = makeAssistant(store);
+  const photo = await noisyJpeg(640, 480);
+  const samples: number[] = [];
+  const users = 50;
+  // Every user first sends a small photo, so the measured turns are follow-ups that load history
+  // and re-use the stored photo, as most real turns after the first are.
+  for (let user = 0; user < users; user += 1) {
+    await drain(assistant, { platform: 'bench', userId: `u${user}`, chatId: 'c', text: 'what is this?', images: [{ fetch: async () => photo }] });
+  }
+  for (let index = 0; index < turns; index += 1) {
+    const turn: IncomingTurn = { platform: 'bench', userId: `u${index % users}`, chatId: 'c', text: `follow-up question ${index}` };
+    await time(samples, () => drain(assistant, turn));
+  }
+  store.close();
+  return { name: `core turn, instant model, follow-up with stored photo (${users} users)`, samples };
+}
+
+async function drain(assistant: Assistant, turn: IncomingTurn): Promise<void> {
+  for await (const part of assistant.handle(turn, { maxPartLength: 4096 })) void part;
+}
+
+function historyLoadAndAppend(folder: string, turns: number): Row {
+  const store = new Store(openDatabase(join(folder, 'history.sqlite')));
+  const user = store.ensureUser({ platform: 'bench', platformUserId: 'u' });
+  const conversation = store.currentConversation(user.id, 'c');
+  const samples: number[] = [];
+  for (let index = 0; index < turns; index += 1) {
+    const started = performance.now();
+    store.recentTurns(conversation.id, 20);
+    const { turn } = store.beginTurn({
+      conversationId: conversation.id,
+      userId: user.id,
+      question: `question ${index}`,
+      questionSource: 'text',
+      mediaRetentionMs: 1000,
+    });
+    store.completeTurn(turn.id, 'An answer of a typical length, one or two sentences long. '.repeat(3));
+    samples.push(performance.now() - started);
+  }
+  store.close();
+  return { name: 'history load (20 turns) + append + complete', samples };
+}
+
+async function preprocess(runs: number, maxSide: number, photo: Uint8Array): Promise<Row> {
+  const samples: number[] = [];
+  for (let index = 0; index < runs; index += 1) {
+    await time(samples, () => preprocessImage(photo, { ...DEFAULT_IMAGE_LIMITS, maxSide }));
+  }
+  return { name: `preprocess 12 MP JPEG (${(photo.byteLength / 1e6).toFixed(1)} MB) to ${maxSide} px`, samples };
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['measurement', 'runs', 'median ms', 'p99 ms'];
+  const body = rows.map((row) => {
+    const sorted = [...row.samples].sort((a, b) => a - b);
+    return [row.name, String(sorted.length), percentile(sorted, 0.5).toFixed(3), percentile(sorted, 0.99).toFixed(3)];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const cells of body) console.log(line(cells));
+}
+
+const folder = makeTempFolder();
+try {
+  const processor = cpus()[0]?.model ?? 'unknown processor';
+  console.log(`Machine: ${processor}, ${cpus().length} cores, Node ${process.version}\n`);
+  const photo = await noisyJpeg(4000, 3000);
+  // Warm-up: first calls pay for JIT, SQLite page cache and libvips start-up.
+  await coreTurns(folder.path, 100, 'warm-up.sqlite');
+  await preprocess(2, 1536, photo);
+  printTable([
+    await coreTurns(folder.path, 2000, 'core.sqlite'),
+    historyLoadAndAppend(folder.path, 2000),
+    await preprocess(20, 1536, photo),
+    await preprocess(20, 512, photo),
+  ]);
+} finally {
+  folder.remove();
+}
