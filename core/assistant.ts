@@ -82,6 +82,7 @@ export class Assistant {
         user: key,
         chatId: turn.chatId,
         messages,
+        messagesAfter: (updated) => messagesFor(resolveLanguage(updated.language, undefined, turn.languageHint)),
       });
       log.info({ command: outcome.command }, 'command');
       for (const text of splitForDelivery(outcome.text, options.maxPartLength)) yield { type: 'reply', text };

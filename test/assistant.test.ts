@@ -202,7 +202,7 @@ describe('commands', () => {
     ]);
     assert.match(texts(await harness.send({ text: '/help@seed_bot' }))[0]!, /Commands: \/new/);
     assert.match(texts(await harness.send({ text: '/start', languageHint: 'zh-hans' }))[0]!, /^你好/);
-    await harness.send({ text: '/settings language zh' });
+    assert.match(texts(await harness.send({ text: '/settings language zh' }))[0]!, /^已保存。/);
     assert.match(texts(await harness.send({ text: '/dance' }))[0]!, /我不认识命令 \/dance/);
   });
 

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type Store, type UserKey } from '../../storage/index.js';
+import { DEFAULT_SETTINGS, type Store, type UserKey, type UserSettings } from '../../storage/index.js';
 import type { Messages } from '../i18n/index.js';
 import { canonicalCommand } from './command-names.js';
 import { parseSettingsArgument } from './settings-argument.js';
@@ -8,6 +8,8 @@ export interface CommandContext {
   readonly user: UserKey;
   readonly chatId: string;
   readonly messages: Messages;
+  /** The messages for the language the user has just chosen, so the confirmation is in it. */
+  readonly messagesAfter: (settings: UserSettings) => Messages;
 }
 
 export interface CommandOutcome {
@@ -43,7 +45,8 @@ export function runCommand(name: string, argument: string, context: CommandConte
       const user = store.ensureUser(context.user);
       const patch = parseSettingsArgument(argument);
       if (!patch) return { command, text: messages.settingsNotUnderstood(argument) };
-      return { command, text: messages.settingsUpdated(store.updateSettings(user.id, patch)) };
+      const updated = store.updateSettings(user.id, patch);
+      return { command, text: context.messagesAfter(updated).settingsUpdated(updated) };
     }
     case 'mydata': {
       const user = store.findUser(context.user);
