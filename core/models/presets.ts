@@ -1,0 +1,87 @@
+/**
+ * Named models the setup command can fetch and the embedded backend can load. A preset maps a
+ * short name to a Hub repository, the files to fetch, and the ONNX dtype of each session per
+ * device. Sizes and checksums are not written here: `pull` reads them from the Hub for the exact
+ * revision it downloads and keeps them in the model folder, so `verify` works offline.
+ */
+export type SessionDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
+export type DeviceKind = 'cpu' | 'cuda';
+
+export interface ModelPreset {
+  readonly name: string;
+  readonly task: 'vision-language';
+  readonly description: string;
+  /** Hub repository id, e.g. `HuggingFaceTB/SmolVLM-256M-Instruct`. */
+  readonly repository: string;
+  /** Branch, tag or commit; `pull` records the commit it resolved to. */
+  readonly revision: string;
+  /** Non-ONNX files the processor and tokenizer need, relative to the repository root. */
+  readonly configFiles: readonly string[];
+  /** ONNX session names; the file is `onnx/<session><suffix>.onnx` for the dtype chosen. */
+  readonly sessions: readonly string[];
+  readonly dtypes: Readonly<Record<DeviceKind, Readonly<Record<string, SessionDtype>>>>;
+  /** Image splitting multiplies vision passes (up to 13-17 per phone photo): off on CPU. */
+  readonly imageSplitting: Readonly<Record<DeviceKind, boolean>>;
+  /** Rough download size for the CPU files, for `list`. */
+  readonly approximateCpuMegabytes: number;
+}
+
+/** transformers.js file-name suffix of each dtype. */
+export const DTYPE_SUFFIX: Readonly<Record<SessionDtype, string>> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+};
+
+const SMOLVLM_CONFIG_FILES = [
+  'config.json',
+  'generation_config.json',
+  'preprocessor_config.json',
+  'processor_config.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
+
+const SMOLVLM_SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+
+const SMOLVLM_DTYPES = {
+  cpu: { vision_encoder: 'int8', embed_tokens: 'int8', decoder_model_merged: 'q4' },
+  cuda: { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4f16' },
+} as const;
+
+function smolvlm(name: string, repository: string, description: string, approximateCpuMegabytes: number): ModelPreset {
+  return {
+    name,
+    task: 'vision-language',
+    description,
+    repository,
+    revision: 'main',
+    configFiles: SMOLVLM_CONFIG_FILES,
+    sessions: SMOLVLM_SESSIONS,
+    dtypes: SMOLVLM_DTYPES,
+    imageSplitting: { cpu: false, cuda: true },
+    approximateCpuMegabytes,
+  };
+}
+
+export const PRESETS: readonly ModelPreset[] = [
+  smolvlm('smolvlm-256m', 'HuggingFaceTB/SmolVLM-256M-Instruct', 'SmolVLM 256M: the CPU default, quick, basic descriptions', 210),
+  smolvlm('smolvlm-500m', 'HuggingFaceTB/SmolVLM-500M-Instruct', 'SmolVLM 500M: clearly better, still runs on a CPU', 400),
+  smolvlm('smolvlm2-256m', 'HuggingFaceTB/SmolVLM2-256M-Video-Instruct', 'SmolVLM2 256M: newer training, same size as smolvlm-256m', 210),
+  smolvlm('smolvlm2-500m', 'HuggingFaceTB/SmolVLM2-500M-Video-Instruct', 'SmolVLM2 500M: newer training, same size as smolvlm-500m', 400),
+];
+
+export function findPreset(name: string): ModelPreset | undefined {
+  return PRESETS.find((preset) => preset.name === name.toLowerCase());
+}
+
+/** The ONNX files a preset needs on one device, relative to the model folder. */
+export function onnxFiles(preset: ModelPreset, device: DeviceKind): string[] {
+  return preset.sessions.map((session) => `onnx/${session}${DTYPE_SUFFIX[preset.dtypes[device][session]!]}.onnx`);
+}
