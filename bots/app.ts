@@ -34,12 +34,12 @@ export interface StartOptions {
   readonly model?: VisionLanguageModel;
 }
 
-export function startApp(options: StartOptions): App {
+export async function startApp(options: StartOptions): Promise<App> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL ?? options.defaultLogLevel });
   logger.debug({ config: redactConfig(config) }, 'configuration');
   const store = new Store(openDatabase(join(config.DATA_DIR, 'seed.sqlite')));
-  const choice: VisionModelChoice = options.model ? { model: options.model } : chooseVisionModel(config);
+  const choice: VisionModelChoice = options.model ? { model: options.model } : await chooseVisionModel(config, logger);
   if (choice.setupHint) logger.warn(choice.setupHint);
   const imageLimits: ImageLimits = {
     maxInputBytes: config.IMAGE_MAX_BYTES,

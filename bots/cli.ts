@@ -26,7 +26,7 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
 
   let app: App;
   try {
-    app = startApp({ defaultLogLevel: 'error', ...overrides });
+    app = await startApp({ defaultLogLevel: 'error', ...overrides });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,20 +1,52 @@
-import type { Config, VisionLanguageModel } from '../core/index.js';
+import {
+  EmbeddedVisionModel,
+  locateModel,
+  ModelSetupError,
+  parseDtypeSetting,
+  type Config,
+  type Logger,
+  type VisionLanguageModel,
+} from '../core/index.js';
 
 export type VisionModelChoice =
   | { readonly model: VisionLanguageModel; readonly setupHint?: undefined }
   | { readonly model?: undefined; readonly setupHint: string };
 
 /**
- * Picks the vision-language backend the configuration names. Each backend is one module behind
- * the core's contract; this is the only place that knows them all.
+ * Picks and loads the vision-language backend the configuration names. Each backend is one module
+ * behind the core's contract; this is the only place that knows them all. A model that is missing
+ * or does not load is not fatal: the assistant still answers commands and says what to set up.
  */
-export function chooseVisionModel(config: Config): VisionModelChoice {
+export async function chooseVisionModel(config: Config, logger: Logger): Promise<VisionModelChoice> {
   switch (config.VLM_BACKEND) {
     case 'embedded':
+      return loadEmbedded(config, logger);
     case 'openai':
-      // Neither backend is built yet (see the open issues); until then say so plainly.
       return {
-        setupHint: `No vision model is set up: the ${config.VLM_BACKEND} backend (VLM_BACKEND) is not part of this version yet, so photos and questions cannot be answered; commands work.`,
+        setupHint:
+          'No vision model is set up: the openai backend (VLM_BACKEND=openai) is not part of this version yet; use VLM_BACKEND=embedded.',
       };
+  }
+}
+
+async function loadEmbedded(config: Config, logger: Logger): Promise<VisionModelChoice> {
+  const location = locateModel(config.VLM_MODEL, config.MODELS_DIR);
+  try {
+    const dtypes = parseDtypeSetting(config.VLM_DTYPE);
+    const model = await EmbeddedVisionModel.load({
+      location,
+      device: config.VLM_DEVICE,
+      ...(dtypes ? { dtypes } : {}),
+      ...(config.VLM_IMAGE_SPLITTING === 'auto' ? {} : { imageSplitting: config.VLM_IMAGE_SPLITTING === 'on' }),
+      timeoutMs: config.VLM_TIMEOUT_S * 1000,
+      maxImages: config.MAX_IMAGES_PER_TURN,
+      logger,
+    });
+    return { model };
+  } catch (error) {
+    if (error instanceof ModelSetupError) return { setupHint: error.hint };
+    logger.error({ err: error }, 'the vision model did not load');
+    const check = location.preset ? `npm run models -- verify ${location.preset.name}` : 'the files in that folder';
+    return { setupHint: `The vision model in ${location.folder} could not be loaded; check it with: ${check}` };
   }
 }

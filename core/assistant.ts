@@ -253,6 +253,8 @@ function failureReason(error: unknown): string {
         return 'model-unavailable';
       case 'context-length':
         return 'context-length';
+      case 'timeout':
+        return 'timeout';
       default:
         return 'model-failed';
     }
@@ -268,6 +270,8 @@ function problemText(reason: string, partlyDelivered: boolean, messages: Message
       return messages.modelUnavailable;
     case 'context-length':
       return messages.contextTooLong;
+    case 'timeout':
+      return messages.modelTimedOut;
     case 'internal':
       return messages.unexpectedError;
     default:

@@ -15,3 +15,8 @@ export { DEFAULT_IMAGE_LIMITS, MediaError, preprocessImage, readImageFile } from
 export { startRetentionSweeper } from './retention-sweeper.js';
 export type * from './models/index.js';
 export { isModelError, ModelError } from './models/index.js';
+export type { EmbeddedModelOptions } from './models/embedded/embedded-vision-model.js';
+export { EmbeddedVisionModel } from './models/embedded/embedded-vision-model.js';
+export { locateModel, ModelSetupError, parseDtypeSetting } from './models/embedded/model-folder.js';
+export type { ModelPreset } from './models/presets.js';
+export { findPreset, PRESETS } from './models/presets.js';

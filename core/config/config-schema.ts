@@ -19,6 +19,10 @@ export const configSchema = z
     VLM_DEVICE: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
     VLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     VLM_API_KEY: z.string().min(1).optional(),
+    // One dtype for all sessions (q4) or session=dtype pairs; parsed by the embedded backend.
+    VLM_DTYPE: z.string().regex(/^[a-z0-9_=,\s]+$/, 'a dtype such as q4, or pairs such as vision_encoder=int8,decoder_model_merged=q4').optional(),
+    VLM_IMAGE_SPLITTING: z.enum(['auto', 'on', 'off']).default('auto'),
+    VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
     VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
     IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
     IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),

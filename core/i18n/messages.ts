@@ -28,6 +28,7 @@ export interface Messages {
   readonly modelUnavailable: string;
   readonly modelFailed: string;
   readonly modelFailedPartway: string;
+  readonly modelTimedOut: string;
   readonly contextTooLong: string;
   readonly unexpectedError: string;
   /** What the model is asked when a photo comes without a question. */

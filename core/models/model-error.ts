@@ -11,6 +11,8 @@ export type ModelErrorKind =
   | 'context-length'
   /** The caller aborted the request. */
   | 'aborted'
+  /** The model took longer than allowed and was stopped. */
+  | 'timeout'
   /** Anything else that went wrong while the model ran. */
   | 'failed';
 
