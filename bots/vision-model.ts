@@ -46,7 +46,9 @@ async function loadEmbedded(config: Config, logger: Logger): Promise<VisionModel
   } catch (error) {
     if (error instanceof ModelSetupError) return { setupHint: error.hint };
     logger.error({ err: error }, 'the vision model did not load');
-    const check = location.preset ? `npm run models -- verify ${location.preset.name}` : 'the files in that folder';
-    return { setupHint: `The vision model in ${location.folder} could not be loaded; check it with: ${check}` };
+    const fix = location.preset
+      ? `check it with: npm run models -- verify ${location.preset.name}`
+      : 'check the files in that folder, or use a preset (npm run models -- list)';
+    return { setupHint: `The vision model in ${location.folder} could not be loaded; ${fix}` };
   }
 }

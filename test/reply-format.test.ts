@@ -227,3 +227,7 @@ test('a realistic messy model answer becomes clean speech', () => {
   ].join('\n');
   assert.equal(toSpeechFriendly(answer), expected);
 });
+
+test('control characters and replacement characters from a broken byte sequence are dropped', () => {
+  assert.equal(toSpeechFriendly('bari\uFFFD\u001e a\u0007 door.\nNext line.'), 'bari a door.\nNext line.');
+});

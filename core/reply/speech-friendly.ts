@@ -84,6 +84,9 @@ function normalizeCharacters(text: string): string {
       // Byte-order marks and zero-width spaces are invisible and read as nothing useful;
       // U+E000/U+E001 are removed because the URL masking below uses them as brackets.
       .replace(/[\uFEFF\u200B\uE000\uE001]/g, '')
+      // Control characters and the replacement character (a broken byte sequence from a tokenizer)
+      // are either silent or read aloud as "replacement character".
+      .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/g, '')
   );
 }
 
