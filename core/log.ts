@@ -15,9 +15,11 @@ const REDACTED_PATHS = [
   '*.authorization',
   '*.headers.authorization',
   'VLM_API_KEY',
+  'HF_TOKEN',
   'TELEGRAM_BOT_TOKEN',
   'DISCORD_BOT_TOKEN',
   '*.VLM_API_KEY',
+  '*.HF_TOKEN',
   '*.TELEGRAM_BOT_TOKEN',
   '*.DISCORD_BOT_TOKEN',
 ];

@@ -24,6 +24,9 @@ export const configSchema = z
     VLM_IMAGE_SPLITTING: z.enum(['auto', 'on', 'off']).default('auto'),
     VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
     VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
+    // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
+    HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
+    HF_TOKEN: z.string().min(1).optional(),
     IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
     IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
     MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
@@ -46,6 +49,7 @@ export type Config = z.output<typeof configSchema>;
 /** Values that must never reach a log line or an error message. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'VLM_API_KEY',
+  'HF_TOKEN',
   'TELEGRAM_BOT_TOKEN',
   'DISCORD_BOT_TOKEN',
 ]);
