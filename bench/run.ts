@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: what the assistant itself costs per turn, apart from the model.
- * Prints one table. Numbers depend on the machine; the header says which one.
+ * `npm run bench`: what the assistant itself costs per turn, then what the embedded model costs
+ * (skip the second with `npm run bench -- --no-model`). Prints tables; numbers depend on the
+ * machine, and the header says which one.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-mode
 import { openDatabase, Store } from '../storage/index.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
+import { measureModels, type ModelFigures } from './model-bench.js';
 
 interface Row {
   readonly name: string;
@@ -94,12 +96,35 @@ async function preprocess(runs: number, maxSide: number, photo: Uint8Array): Pro
   return { name: `preprocess 12 MP JPEG (${(photo.byteLength / 1e6).toFixed(1)} MB) to ${maxSide} px`, samples };
 }
 
-function printTable(rows: readonly Row[]): void {
-  const header = ['measurement', 'runs', 'median ms', 'p99 ms'];
-  const body = rows.map((row) => {
-    const sorted = [...row.samples].sort((a, b) => a - b);
-    return [row.name, String(sorted.length), percentile(sorted, 0.5).toFixed(3), percentile(sorted, 0.99).toFixed(3)];
-  });
+function timingTable(rows: readonly Row[]): string[][] {
+  return [
+    ['measurement', 'runs', 'median ms', 'p99 ms'],
+    ...rows.map((row) => {
+      const sorted = [...row.samples].sort((a, b) => a - b);
+      return [row.name, String(sorted.length), percentile(sorted, 0.5).toFixed(3), percentile(sorted, 0.99).toFixed(3)];
+    }),
+  ];
+}
+
+function modelTable(figures: readonly ModelFigures[]): string[][] {
+  const base = figures[0];
+  const ratio = (value: number | undefined, reference: number | undefined): string =>
+    value !== undefined && reference !== undefined ? `${(value / reference).toFixed(2)}x` : '';
+  return [
+    ['SmolVLM-256M structure, random weights, CPU', 'load ms', 'first token ms', 'tokens/s', 'first token vs default', 'tokens/s vs default'],
+    ...figures.map((figure) => [
+      figure.label,
+      figure.loadMs.toFixed(0),
+      figure.firstTokenMs.toFixed(0),
+      figure.tokensPerSecond.toFixed(1),
+      ratio(figure.firstTokenMs, base?.firstTokenMs),
+      ratio(figure.tokensPerSecond, base?.tokensPerSecond),
+    ]),
+  ];
+}
+
+function printTable(table: readonly string[][]): void {
+  const [header = [], ...body] = table;
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
@@ -116,12 +141,18 @@ try {
   // Warm-up: first calls pay for JIT, SQLite page cache and libvips start-up.
   await coreTurns(folder.path, 100, 'warm-up.sqlite');
   await preprocess(2, 1536, photo);
-  printTable([
-    await coreTurns(folder.path, 2000, 'core.sqlite'),
-    historyLoadAndAppend(folder.path, 2000),
-    await preprocess(20, 1536, photo),
-    await preprocess(20, 512, photo),
-  ]);
+  printTable(
+    timingTable([
+      await coreTurns(folder.path, 2000, 'core.sqlite'),
+      historyLoadAndAppend(folder.path, 2000),
+      await preprocess(20, 1536, photo),
+      await preprocess(20, 512, photo),
+    ]),
+  );
+  if (!process.argv.includes('--no-model')) {
+    console.log('');
+    printTable(modelTable(await measureModels(folder.path)));
+  }
 } finally {
   folder.remove();
 }
