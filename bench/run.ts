@@ -111,12 +111,13 @@ function modelTable(figures: readonly ModelFigures[]): string[][] {
   const ratio = (value: number | undefined, reference: number | undefined): string =>
     value !== undefined && reference !== undefined ? `${(value / reference).toFixed(2)}x` : '';
   return [
-    ['SmolVLM-256M structure, random weights, CPU', 'load ms', 'first token ms', 'tokens/s', 'first token vs default', 'tokens/s vs default'],
+    ['SmolVLM-256M structure, random weights, CPU', 'load ms', 'first token ms', 'tokens/s', 'tokens', 'first token vs default', 'tokens/s vs default'],
     ...figures.map((figure) => [
       figure.label,
       figure.loadMs.toFixed(0),
       figure.firstTokenMs.toFixed(0),
       figure.tokensPerSecond.toFixed(1),
+      String(figure.tokens),
       ratio(figure.firstTokenMs, base?.firstTokenMs),
       ratio(figure.tokensPerSecond, base?.tokensPerSecond),
     ]),

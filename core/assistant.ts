@@ -178,15 +178,28 @@ export class Assistant {
         maxOutputTokens: MAX_OUTPUT_TOKENS[settings.replyLength],
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      let timing: { firstTokenMs: number; tokensPerSecond?: number } | undefined;
       for await (const part of stream) {
-        if (part.type !== 'text-delta') continue;
+        if (part.type === 'finish') {
+          timing = part.timing;
+          continue;
+        }
         for (const chunk of delivery.push(part.text)) yield { type: 'answer', ...chunk, turnId };
       }
       const rest = delivery.finish();
       for (const chunk of rest) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
       store.completeTurn(turnId, delivery.text);
-      log.info({ turnId, ms: Math.round(performance.now() - started), answerChars: delivery.text.length }, 'turn answered');
+      log.info(
+        {
+          turnId,
+          ms: Math.round(performance.now() - started),
+          firstTokenMs: timing && Math.round(timing.firstTokenMs),
+          tokensPerSecond: timing?.tokensPerSecond && Math.round(timing.tokensPerSecond),
+          answerChars: delivery.text.length,
+        },
+        'turn answered',
+      );
     } catch (error) {
       const reason = failureReason(error);
       store.failTurn(turnId, reason, delivery.deliveredText || undefined);

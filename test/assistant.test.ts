@@ -212,6 +212,9 @@ describe('commands', () => {
     await harness.send({ text: '/settings language zh' });
     assert.deepEqual(texts(await harness.send({ text: '这是什么？' })), ['一个杯子。']);
     assert.match(textIn(model.requests[0], 'system')[0]!, /Simplified Chinese/);
+    const data = texts(await harness.send({ text: '/mydata' })).join('\n');
+    assert.match(data, /^以下是我保存的关于你的全部信息。/);
+    assert.match(data, /你问：这是什么？\n我的回答：一个杯子。/);
   });
 });
 

@@ -37,6 +37,7 @@ interface Collected {
   deltas: string[];
   reason?: string;
   outputTokens?: number;
+  firstTokenMs?: number;
 }
 
 async function collect(source: VisionLanguageModel, request: GenerateRequest): Promise<Collected> {
@@ -46,6 +47,7 @@ async function collect(source: VisionLanguageModel, request: GenerateRequest): P
     else {
       result.reason = part.reason;
       if (part.usage?.outputTokens !== undefined) result.outputTokens = part.usage.outputTokens;
+      if (part.timing) result.firstTokenMs = part.timing.firstTokenMs;
     }
   }
   return result;
@@ -69,6 +71,7 @@ describe('the embedded model on a generated SmolVLM', () => {
     // The streamer hands text over word by word; random weights write few spaces, so count tokens.
     assert.ok(result.outputTokens! > 1 && result.outputTokens! <= 12, `generated ${result.outputTokens} tokens`);
     assert.equal(result.reason, result.outputTokens === 12 ? 'length' : 'stop');
+    assert.ok(result.firstTokenMs! > 0);
     const again = await collect(model, { messages: question([red], 'What is this?'), maxOutputTokens: 12 });
     assert.deepEqual(again.deltas, result.deltas, 'greedy decoding is deterministic');
   });

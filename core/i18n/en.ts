@@ -1,5 +1,6 @@
-import type { LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
 import type { Messages } from './messages.js';
+import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
 const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
@@ -16,42 +17,21 @@ function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-function when(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
-
-function describeData(data: UserExport): string {
-  const lines: string[] = [
-    `This is everything I have stored about you.`,
-    `Your account: ${data.user.platform} user ${data.user.platformUserId}, first seen ${when(data.user.createdAt)}.`,
-    `Settings: reply length ${LENGTH_NAMES[data.settings.replyLength]}, language ${LANGUAGE_NAMES[data.settings.language]}.` +
-      (data.settingsStored ? '' : ' These are the defaults; you have not changed them.'),
-  ];
-  const turns = data.conversations.reduce((sum, conversation) => sum + conversation.turns.length, 0);
-  const photos = data.conversations.reduce((sum, conversation) => sum + conversation.media.length, 0);
-  lines.push(
-    `${plural(data.conversations.length, 'conversation', 'conversations')}, ${plural(turns, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
-  );
-  data.conversations.forEach((conversation, index) => {
-    lines.push('');
-    lines.push(
-      `Conversation ${index + 1}, started ${when(conversation.startedAt)}${conversation.closedAt ? ', ended' : ', current'}.`,
-    );
-    for (const media of conversation.media) {
-      lines.push(`A photo, ${media.width} by ${media.height} pixels, deleted automatically at ${when(media.expiresAt)}.`);
-    }
-    for (const turn of conversation.turns) {
-      const source = turn.questionSource === 'voice' ? 'You said' : 'You asked';
-      lines.push(`${source}: ${turn.question || '(a photo without a question)'}`);
-      if (turn.status === 'done') lines.push(`I answered: ${turn.answer ?? ''}`);
-      else if (turn.status === 'failed') lines.push('That answer failed.');
-      else lines.push('That answer was not finished.');
-    }
-  });
-  lines.push('');
-  lines.push('To delete all of it, send /forget.');
-  return lines.join('\n');
-}
+const storedData: StoredDataPhrases = {
+  heading: 'This is everything I have stored about you.',
+  account: (platform, platformUserId, since) => `Your account: ${platform} user ${platformUserId}, first seen ${since}.`,
+  settings: (settings, changedByUser) =>
+    `Settings: reply length ${LENGTH_NAMES[settings.replyLength]}, language ${LANGUAGE_NAMES[settings.language]}.` +
+    (changedByUser ? '' : ' These are the defaults; you have not changed them.'),
+  totals: (conversations, questions, photos) =>
+    `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
+  conversation: (position, startedAt, current) => `Conversation ${position}, started ${startedAt}, ${current ? 'current' : 'ended'}.`,
+  photo: (width, height, deletedAt) => `A photo, ${width} by ${height} pixels, deleted automatically at ${deletedAt}.`,
+  question: (source, text) => `${source === 'voice' ? 'You said' : 'You asked'}: ${text || '(a photo without a question)'}`,
+  answer: (status, text) =>
+    status === 'done' ? `I answered: ${text}` : status === 'failed' ? 'That answer failed.' : 'That answer was not finished.',
+  closing: 'To delete all of it, send /forget.',
+};
 
 export const en: Messages = {
   languageName: 'English',
@@ -74,7 +54,7 @@ export const en: Messages = {
   settingsNotUnderstood: (argument) =>
     `I did not understand "${argument}". Try /settings length short, normal or detailed, or /settings language en, zh or auto.`,
   unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,
-  myData: describeData,
+  myData: (data) => describeStoredData(data, storedData),
   noDataStored: 'I have nothing stored about you.',
   forgotten: (result) =>
     `Done. I deleted everything I stored about you: ${plural(result.conversations, 'conversation', 'conversations')}, ` +

@@ -1,5 +1,6 @@
-import type { LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
 import type { Messages } from './messages.js';
+import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
 const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
@@ -8,37 +9,19 @@ const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
   zh: '中文',
 };
 
-function when(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
-
-function describeData(data: UserExport): string {
-  const lines: string[] = [
-    '以下是我保存的关于你的全部信息。',
-    `你的账号：${data.user.platform} 用户 ${data.user.platformUserId}，首次使用时间 ${when(data.user.createdAt)}。`,
-    `设置：回答长度${LENGTH_NAMES[data.settings.replyLength]}，语言${LANGUAGE_NAMES[data.settings.language]}。` +
-      (data.settingsStored ? '' : '这是默认设置，你还没有修改过。'),
-  ];
-  const turns = data.conversations.reduce((sum, conversation) => sum + conversation.turns.length, 0);
-  const photos = data.conversations.reduce((sum, conversation) => sum + conversation.media.length, 0);
-  lines.push(`共 ${data.conversations.length} 段对话，${turns} 个问题，${photos} 张保存的照片。`);
-  data.conversations.forEach((conversation, index) => {
-    lines.push('');
-    lines.push(`第 ${index + 1} 段对话，开始于 ${when(conversation.startedAt)}，${conversation.closedAt ? '已结束' : '进行中'}。`);
-    for (const media of conversation.media) {
-      lines.push(`一张照片，${media.width} 乘 ${media.height} 像素，将于 ${when(media.expiresAt)} 自动删除。`);
-    }
-    for (const turn of conversation.turns) {
-      lines.push(`${turn.questionSource === 'voice' ? '你说' : '你问'}：${turn.question || '（一张没有问题的照片）'}`);
-      if (turn.status === 'done') lines.push(`我的回答：${turn.answer ?? ''}`);
-      else if (turn.status === 'failed') lines.push('这个回答失败了。');
-      else lines.push('这个回答没有完成。');
-    }
-  });
-  lines.push('');
-  lines.push('要删除全部信息，请发送 /forget。');
-  return lines.join('\n');
-}
+const storedData: StoredDataPhrases = {
+  heading: '以下是我保存的关于你的全部信息。',
+  account: (platform, platformUserId, since) => `你的账号：${platform} 用户 ${platformUserId}，首次使用时间 ${since}。`,
+  settings: (settings, changedByUser) =>
+    `设置：回答长度${LENGTH_NAMES[settings.replyLength]}，语言${LANGUAGE_NAMES[settings.language]}。` +
+    (changedByUser ? '' : '这是默认设置，你还没有修改过。'),
+  totals: (conversations, questions, photos) => `共 ${conversations} 段对话，${questions} 个问题，${photos} 张保存的照片。`,
+  conversation: (position, startedAt, current) => `第 ${position} 段对话，开始于 ${startedAt}，${current ? '进行中' : '已结束'}。`,
+  photo: (width, height, deletedAt) => `一张照片，${width} 乘 ${height} 像素，将于 ${deletedAt} 自动删除。`,
+  question: (source, text) => `${source === 'voice' ? '你说' : '你问'}：${text || '（一张没有问题的照片）'}`,
+  answer: (status, text) => (status === 'done' ? `我的回答：${text}` : status === 'failed' ? '这个回答失败了。' : '这个回答没有完成。'),
+  closing: '要删除全部信息，请发送 /forget。',
+};
 
 export const zh: Messages = {
   languageName: '中文',
@@ -59,7 +42,7 @@ export const zh: Messages = {
   settingsNotUnderstood: (argument) =>
     `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。`,
   unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,
-  myData: describeData,
+  myData: (data) => describeStoredData(data, storedData),
   noDataStored: '我没有保存任何关于你的信息。',
   forgotten: (result) =>
     `已完成。我删除了保存的关于你的全部信息：${result.conversations} 段对话，${result.turns} 个问题及回答，${result.media} 张照片，以及你的设置。`,

@@ -26,6 +26,8 @@ export type GenerateStreamPart =
       readonly type: 'finish';
       readonly reason: FinishReason;
       readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+      /** Measured by backends that see individual tokens; for logs and benchmarks. */
+      readonly timing?: { readonly firstTokenMs: number; readonly tokensPerSecond?: number };
     };
 
 /**

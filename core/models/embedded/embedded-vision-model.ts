@@ -114,6 +114,8 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
   private async *generateAlone(request: GenerateRequest): AsyncGenerator<GenerateStreamPart> {
     const { signal } = request;
     if (signal?.aborted) throw new ModelError('aborted', 'Generation was cancelled before it started.');
+    const started = performance.now();
+    const tokenTimes: number[] = [];
     const inputs = await this.prepareInputs(request);
 
     const stopper = new InterruptableStoppingCriteria();
@@ -130,7 +132,11 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
       skip_prompt: true,
       skip_special_tokens: true,
       callback_function: (text: string) => tokens.push(text),
-      token_callback_function: () => (outputTokens += 1),
+      token_callback_function: () => {
+        outputTokens += 1;
+        // First and latest only: enough for time to first token and the decoding rate.
+        tokenTimes[tokenTimes.length === 0 ? 0 : 1] = performance.now();
+      },
     });
     const generation = this.model
       .generate({
@@ -155,10 +161,19 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     }
     if (signal?.aborted) throw new ModelError('aborted', 'Generation was cancelled.');
     if (timedOut) throw new ModelError('timeout', `Generation took longer than ${this.options.timeoutMs} ms and was stopped.`);
+    const [first, last] = tokenTimes;
     yield {
       type: 'finish',
       reason: outputTokens >= request.maxOutputTokens ? 'length' : 'stop',
       usage: { outputTokens },
+      ...(first === undefined
+        ? {}
+        : {
+            timing: {
+              firstTokenMs: first - started,
+              ...(last === undefined || last === first ? {} : { tokensPerSecond: ((outputTokens - 1) * 1000) / (last - first) }),
+            },
+          }),
     };
   }
 
