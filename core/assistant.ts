@@ -1,4 +1,4 @@
-import type { MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
+import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
 import { parseCommand, runCommand } from './commands/index.js';
 import { messagesFor, resolveLanguage, type Messages } from './i18n/index.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -26,6 +26,9 @@ export interface AssistantDependencies {
   readonly limits: AssistantLimits;
 }
 
+/** How a turn ended, for recording its delivery: an aborted one must be answered when redelivered. */
+type TurnOutcome = 'replied' | 'aborted';
+
 const MAX_OUTPUT_TOKENS: Record<UserSettings['replyLength'], number> = { short: 120, normal: 320, detailed: 800 };
 
 interface PreparedImages {
@@ -50,8 +53,16 @@ export class Assistant {
   async *handle(turn: IncomingTurn, options: TurnOptions): AsyncGenerator<ReplyPart> {
     const release = await this.queue.acquire(`${turn.platform}:${turn.userId}`);
     const log = this.dependencies.logger.child({ platform: turn.platform });
+    const event = turn.eventId === undefined ? undefined : { platform: turn.platform, eventId: turn.eventId };
     try {
-      yield* this.handleInOrder(turn, options, log);
+      if (event && this.dependencies.store.isEventProcessed(event)) {
+        log.info({ eventId: event.eventId }, 'delivery already answered; skipped');
+        return;
+      }
+      const outcome = yield* this.handleInOrder(turn, options, log, event);
+      // Turns record their delivery with the turn itself; everything else once its reply is out.
+      // An aborted turn is left unrecorded so that the redelivery after a restart answers it.
+      if (event && outcome !== 'aborted') this.dependencies.store.recordEvent(event);
     } catch (error) {
       log.error({ err: error }, 'turn failed unexpectedly');
       const messages = messagesFor(resolveLanguage('auto', turn.text, turn.languageHint));
@@ -66,7 +77,12 @@ export class Assistant {
     this.dependencies.store.recordDelivery(turnId, platformMessageId);
   }
 
-  private async *handleInOrder(turn: IncomingTurn, options: TurnOptions, log: Logger): AsyncGenerator<ReplyPart> {
+  private async *handleInOrder(
+    turn: IncomingTurn,
+    options: TurnOptions,
+    log: Logger,
+    event: EventKey | undefined,
+  ): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { store } = this.dependencies;
     const key: UserKey = { platform: turn.platform, platformUserId: turn.userId };
     const existing = store.findUser(key);
@@ -86,21 +102,32 @@ export class Assistant {
       });
       log.info({ command: outcome.command }, 'command');
       for (const text of splitForDelivery(outcome.text, options.maxPartLength)) yield { type: 'reply', text };
-      return;
+      return 'replied';
+    }
+    if (turn.unsupportedContent) {
+      log.info({ content: turn.unsupportedContent }, 'unsupported content');
+      yield { type: 'reply', text: messages.unsupportedContent(turn.unsupportedContent) };
+      return 'replied';
     }
 
     const images = turn.images ?? [];
     const question = turn.text?.trim() ?? '';
+    if (turn.audio?.length && images.length === 0 && !question) {
+      // Until speech to text exists, say so rather than leave a voice note unanswered.
+      log.info({ audio: turn.audio.length }, 'voice note refused: no speech-to-text');
+      yield { type: 'reply', text: messages.voiceNotSupported };
+      return 'replied';
+    }
     if (images.length === 0 && !question) {
       yield { type: 'reply', text: messages.emptyTurn };
-      return;
+      return 'replied';
     }
 
     const { model } = this.dependencies;
     if (!model) {
       log.warn('no vision model is set up; answered with the setup message');
       yield { type: 'problem', text: messages.modelNotSetUp, reason: 'model-not-set-up' };
-      return;
+      return 'replied';
     }
 
     const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model.capabilities.maxImages);
@@ -108,16 +135,24 @@ export class Assistant {
     const prepared = await this.prepareImages(images.slice(0, maxImages), images.length, messages, log);
     for (const text of prepared.problems) yield { type: 'problem', text, reason: 'bad-image' };
     // Every photo failed: the question was about them, so answering it about an older photo would mislead.
-    if (images.length > 0 && prepared.media.length === 0) return;
+    if (images.length > 0 && prepared.media.length === 0) return 'replied';
 
     const user = existing ?? store.ensureUser(key);
-    yield* this.answer(turn, options, log, { user, settings: settings ?? store.getSettings(user.id), messages, model, question, prepared });
+    return yield* this.answer(turn, options, log, event, {
+      user,
+      settings: settings ?? store.getSettings(user.id),
+      messages,
+      model,
+      question,
+      prepared,
+    });
   }
 
   private async *answer(
     turn: IncomingTurn,
     options: TurnOptions,
     log: Logger,
+    event: EventKey | undefined,
     context: {
       user: UserRecord;
       settings: UserSettings;
@@ -126,7 +161,7 @@ export class Assistant {
       question: string;
       prepared: PreparedImages;
     },
-  ): AsyncGenerator<ReplyPart> {
+  ): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { store, limits } = this.dependencies;
     const { user, settings, messages, model, prepared } = context;
     const conversationId = this.conversationFor(user, turn);
@@ -189,7 +224,7 @@ export class Assistant {
       const rest = delivery.finish();
       for (const chunk of rest) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
-      store.completeTurn(turnId, delivery.text);
+      store.completeTurn(turnId, delivery.text, event);
       log.info(
         {
           turnId,
@@ -202,11 +237,13 @@ export class Assistant {
       );
     } catch (error) {
       const reason = failureReason(error);
-      store.failTurn(turnId, reason, delivery.deliveredText || undefined);
+      const answered = reason === 'aborted' ? undefined : event;
+      store.failTurn(turnId, reason, delivery.deliveredText || undefined, answered);
       log.warn({ turnId, reason, err: error }, 'turn failed');
-      if (reason === 'aborted') return;
+      if (reason === 'aborted') return 'aborted';
       yield { type: 'problem', text: problemText(reason, delivery.deliveredText !== '', messages), reason, turnId };
     }
+    return 'replied';
   }
 
   private conversationFor(user: UserRecord, turn: IncomingTurn): number {

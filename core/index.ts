@@ -1,7 +1,7 @@
 /** The core's public face: adapters and bots import from here only. */
 export type { AssistantDependencies, AssistantLimits } from './assistant.js';
 export { Assistant } from './assistant.js';
-export type { IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
+export type { IncomingAudio, IncomingImage, IncomingTurn, ReplyPart, TurnOptions, UnsupportedContent } from './turn.js';
 export type { Config } from './config/index.js';
 export { ConfigError, loadConfig, redactConfig } from './config/index.js';
 export type { Logger } from './log.js';

@@ -1,6 +1,8 @@
 import type { Store } from '../storage/index.js';
 import type { Logger } from './log.js';
 
+const EVENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export interface RetentionOptions {
   /** Questions and answers older than this are deleted. */
   readonly historyRetentionMs: number;
@@ -19,6 +21,8 @@ export function startRetentionSweeper(store: Store, logger: Logger, options: Ret
     try {
       const media = store.sweepExpiredMedia();
       const turns = store.sweepHistoryOlderThan(now() - options.historyRetentionMs);
+      // Platforms redeliver within minutes or hours; a week of delivery ids is plenty.
+      store.sweepEventsOlderThan(now() - EVENT_RETENTION_MS);
       if (media > 0 || turns > 0) logger.info({ media, turns }, 'retention sweep deleted expired data');
     } catch (error) {
       logger.error({ err: error }, 'retention sweep failed');

@@ -11,12 +11,21 @@ export interface IncomingTurn {
   readonly chatId: string;
   /** The platform's id of this message, if it has one: lets replies to it be follow-ups. */
   readonly messageId?: string;
+  /**
+   * The platform's id of this delivery (a Telegram update id). A delivery already answered is
+   * skipped, so a redelivery after a restart or a webhook retry gets no second answer.
+   */
+  readonly eventId?: string;
   readonly text?: string;
   /** `voice` when the text is a transcript of a voice note: untrusted, never a command. */
   readonly textSource?: 'text' | 'voice';
   /** Set by adapters with native commands (slash commands); otherwise parsed from typed text. */
   readonly command?: { readonly name: string; readonly argument: string };
   readonly images?: readonly IncomingImage[];
+  /** Voice notes and audio files. */
+  readonly audio?: readonly IncomingAudio[];
+  /** Something the assistant cannot take (a sticker, a location): the user is told what it can take. */
+  readonly unsupportedContent?: UnsupportedContent;
   /** The message this one replies to, when the user used the platform's reply feature. */
   readonly replyTo?: { readonly messageId: string };
   /** The platform's idea of the user's language (e.g. Telegram `language_code`). */
@@ -31,6 +40,14 @@ export interface IncomingImage {
   /** Alt text supplied by the sender. */
   readonly description?: string;
 }
+
+export interface IncomingAudio {
+  fetch(): Promise<Uint8Array>;
+  readonly mediaType?: string;
+  readonly durationSeconds?: number;
+}
+
+export type UnsupportedContent = 'sticker' | 'location' | 'poll' | 'video' | 'contact' | 'other';
 
 export interface TurnOptions {
   /** Longest message the platform takes; parts are split below it. */

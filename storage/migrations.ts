@@ -112,6 +112,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'platform deliveries already answered, so a redelivered update is not answered twice',
+    up(db) {
+      // Only the platform's delivery ids (a Telegram update id, a Discord message id): no user
+      // link and no content, so forgetting a user leaves nothing personal here.
+      db.exec(`
+        CREATE TABLE processed_events (
+          platform TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          processed_at INTEGER NOT NULL,
+          PRIMARY KEY (platform, event_id)
+        ) STRICT;
+        CREATE INDEX processed_events_by_time ON processed_events (processed_at);
+      `);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

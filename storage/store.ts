@@ -236,13 +236,39 @@ export class Store {
   }
 
   /** A turn deleted meanwhile (the user asked to be forgotten) is silently skipped. */
-  completeTurn(turnId: number, answer: string): void {
-    this.#sql.finishTurn.run({ turnId, status: 'done', answer, failure: null });
+  /** With `event`, the delivery is recorded as answered in the same transaction. */
+  completeTurn(turnId: number, answer: string, event?: EventKey): void {
+    this.#db.transaction(() => {
+      this.#sql.finishTurn.run({ turnId, status: 'done', answer, failure: null });
+      if (event) this.#recordEvent(event);
+    })();
   }
 
   /** `failure` is a short machine-readable reason; a partial answer is kept for the log of the turn. */
-  failTurn(turnId: number, failure: string, partialAnswer?: string): void {
-    this.#sql.finishTurn.run({ turnId, status: 'failed', answer: partialAnswer ?? null, failure });
+  /** With `event`, the delivery is recorded as answered (the user was told it failed) in the same transaction. */
+  failTurn(turnId: number, failure: string, partialAnswer?: string, event?: EventKey): void {
+    this.#db.transaction(() => {
+      this.#sql.finishTurn.run({ turnId, status: 'failed', answer: partialAnswer ?? null, failure });
+      if (event) this.#recordEvent(event);
+    })();
+  }
+
+  /** Whether this platform delivery was already answered. */
+  isEventProcessed(event: EventKey): boolean {
+    return this.#sql.findEvent.get(event) !== undefined;
+  }
+
+  /** Records a delivery answered without a turn (a command, a refusal); idempotent. */
+  recordEvent(event: EventKey): void {
+    this.#recordEvent(event);
+  }
+
+  sweepEventsOlderThan(cutoff: number): number {
+    return this.#sql.sweepOldEvents.run(cutoff).changes;
+  }
+
+  #recordEvent(event: EventKey): void {
+    this.#sql.insertEvent.run({ ...event, processedAt: this.#now() });
   }
 
   latestMedia(conversationId: number): MediaRecord[] {
@@ -327,6 +353,8 @@ export class Store {
 
 type Statements = ReturnType<typeof prepareStatements>;
 type UserKeyParams = { platform: string; platformUserId: string };
+/** A platform delivery: `platform` and the platform's id for it (a Telegram update id). */
+export type EventKey = { readonly platform: string; readonly eventId: string };
 
 function prepareStatements(db: Database.Database) {
   const turnsBefore = 'SELECT id FROM turns WHERE created_at < ?';
@@ -375,6 +403,14 @@ function prepareStatements(db: Database.Database) {
        VALUES (@conversationId, @userId, @now, @question, @questionSource, 'pending', @incomingMessageId)
        RETURNING *`,
     ),
+    findEvent: db.prepare<EventKey, { found: number }>(
+      'SELECT 1 AS found FROM processed_events WHERE platform = @platform AND event_id = @eventId',
+    ),
+    insertEvent: db.prepare<EventKey & { processedAt: number }>(
+      `INSERT INTO processed_events (platform, event_id, processed_at) VALUES (@platform, @eventId, @processedAt)
+       ON CONFLICT DO NOTHING`,
+    ),
+    sweepOldEvents: db.prepare<[number]>('DELETE FROM processed_events WHERE processed_at < ?'),
     finishTurn: db.prepare<{ turnId: number; status: TurnStatus; answer: string | null; failure: string | null }>(
       'UPDATE turns SET status = @status, answer = @answer, failure = @failure WHERE id = @turnId',
     ),

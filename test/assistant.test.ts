@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { ModelError, type FilePart, type GenerateRequest } from '../core/index.js';
+import { MediaError, ModelError, type FilePart, type GenerateRequest } from '../core/index.js';
 import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
 import { imageOf, makeHarness, texts, type Harness } from './helpers/assistant-harness.js';
 import { noisyJpeg, solidJpeg } from './helpers/images.js';
@@ -302,5 +302,48 @@ describe('bad input and failures', () => {
     assert.match(parts[0]!.text, /No vision model is set up/);
     assert.equal(harness.store.findUser({ platform: 'test', platformUserId: 'alice' }), undefined);
     assert.deepEqual(texts(await harness.send({ text: '  ' })), ['Send a photo, or type a question.']);
+  });
+});
+
+describe('platform deliveries', () => {
+  test('the same delivery twice gets one answer; a command too', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['A mug.'] });
+    harness = makeHarness(model);
+    const photo = imageOf(await solidJpeg(32, 32));
+    assert.deepEqual(texts(await harness.send({ eventId: '7001', text: 'what is it?', images: [photo] })), ['A mug.']);
+    assert.deepEqual(await harness.send({ eventId: '7001', text: 'what is it?', images: [photo] }), []);
+    assert.equal(model.requests.length, 1);
+    assert.equal(texts(await harness.send({ eventId: '7002', text: '/forget' })).length, 1);
+    assert.deepEqual(await harness.send({ eventId: '7002', text: '/forget' }), []);
+    // Another platform's delivery with the same id is a different delivery.
+    assert.equal((await harness.send({ platform: 'other', eventId: '7001', text: 'hi' })).length, 1);
+  });
+
+  test('a turn cut short by shutdown is answered when the platform delivers it again', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['One. ', 'Two.'], chunkDelayMs: 30 });
+    harness = makeHarness(model);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 10);
+    await harness.send({ eventId: '8001', text: 'count' }, 4096, stop.signal);
+    assert.deepEqual(texts(await harness.send({ eventId: '8001', text: 'count' })), ['One.', 'Two.']);
+  });
+
+  test('voice notes, stickers and failed downloads get a kind message saying what works', async () => {
+    const model = new ScriptedVisionModel();
+    harness = makeHarness(model);
+    const voice = { fetch: async () => new Uint8Array([1]), mediaType: 'audio/ogg', durationSeconds: 3 };
+    assert.deepEqual(texts(await harness.send({ audio: [voice] })), [
+      'I cannot listen to voice messages yet. Please type your question instead.',
+    ]);
+    assert.deepEqual(texts(await harness.send({ unsupportedContent: 'sticker' })), [
+      'I cannot use stickers. Send me a photo, a photo with a question, or type a question.',
+    ]);
+    const failing = {
+      fetch: async () => {
+        throw new MediaError('download-failed', 'download failed');
+      },
+    };
+    assert.deepEqual(texts(await harness.send({ images: [failing] })), ['I could not download that photo. Please send it again.']);
+    assert.equal(model.requests.length, 0);
   });
 });

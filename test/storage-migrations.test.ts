@@ -80,6 +80,9 @@ function insertRealisticRows(db: Database.Database, version: number): void {
     ).run(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     db.exec(`INSERT INTO deliveries (turn_id, platform_message_id) VALUES (1, '201'), (1, '202');`);
   }
+  if (version >= 4) {
+    db.exec(`INSERT INTO processed_events (platform, event_id, processed_at) VALUES ('telegram', '900001', 1700000011000);`);
+  }
 }
 
 describe('storage migrations', () => {
@@ -94,7 +97,7 @@ describe('storage migrations', () => {
       assert.equal(db.pragma('secure_delete', { simple: true }), 1);
       assert.equal(db.pragma('synchronous', { simple: true }), 1); // NORMAL
       assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
-      assert.deepEqual(tableNames(db), ['conversations', 'deliveries', 'media', 'settings', 'turns', 'users']);
+      assert.deepEqual(tableNames(db), ['conversations', 'deliveries', 'media', 'processed_events', 'settings', 'turns', 'users']);
     } finally {
       db.close();
     }

@@ -328,6 +328,8 @@ describe('Store privacy', () => {
         const columns = fixture.db.pragma(`table_info("${table}")`) as Array<{ name: string }>;
         const names = new Set(columns.map((column) => column.name));
         let remaining: number;
+        // Holds only platform delivery ids and times: nothing links it to a person.
+        if (table === 'processed_events') continue;
         if (table === 'users') remaining = countRows(fixture, 'SELECT count(*) FROM users WHERE id = ?', alice.id);
         else if (names.has('user_id')) remaining = countRows(fixture, `SELECT count(*) FROM "${table}" WHERE user_id = ?`, alice.id);
         else if (names.has('turn_id'))
@@ -348,5 +350,32 @@ describe('Store privacy', () => {
       assert.ok(onDisk.includes('bob secret question'), 'the check below must be able to see text');
       assert.ok(!onDisk.includes('alice secret question'));
     });
+  });
+});
+
+describe('processed platform events', () => {
+  test('a delivery is recorded with the turn that answered it, once, and swept by age', () => {
+    const folder = fs.mkdtempSync(os.tmpdir() + '/seed-');
+    let now = 1_000;
+    const store = new Store(openDatabase(path.join(folder, 'events.sqlite')), { now: () => now });
+    try {
+      const event = { platform: 'telegram', eventId: '42' };
+      const user = store.ensureUser({ platform: 'telegram', platformUserId: '7' });
+      const conversation = store.currentConversation(user.id, '7');
+      const { turn } = store.beginTurn({ conversationId: conversation.id, userId: user.id, question: 'q', questionSource: 'text', mediaRetentionMs: 1 });
+      assert.equal(store.isEventProcessed(event), false);
+      store.completeTurn(turn.id, 'a', event);
+      assert.equal(store.isEventProcessed(event), true);
+      assert.equal(store.isEventProcessed({ platform: 'discord', eventId: '42' }), false);
+      store.recordEvent(event);
+      now = 5_000;
+      store.recordEvent({ platform: 'telegram', eventId: '43' });
+      assert.equal(store.sweepEventsOlderThan(2_000), 1);
+      assert.equal(store.isEventProcessed(event), false);
+      assert.equal(store.isEventProcessed({ platform: 'telegram', eventId: '43' }), true);
+    } finally {
+      store.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

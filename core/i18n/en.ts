@@ -1,4 +1,5 @@
 import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
+import type { UnsupportedContent } from '../turn.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
@@ -31,6 +32,15 @@ const storedData: StoredDataPhrases = {
   answer: (status, text) =>
     status === 'done' ? `I answered: ${text}` : status === 'failed' ? 'That answer failed.' : 'That answer was not finished.',
   closing: 'To delete all of it, send /forget.',
+};
+
+const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
+  sticker: 'stickers',
+  location: 'locations',
+  poll: 'polls',
+  video: 'videos yet',
+  contact: 'contacts',
+  other: 'that kind of message',
 };
 
 export const en: Messages = {
@@ -80,9 +90,22 @@ export const en: Messages = {
         return `I cannot open ${details.format ? `${details.format.toUpperCase()} files` : 'that kind of file'}. Send a JPEG, PNG or WebP photo.`;
       case 'corrupt':
         return `${which} seems damaged or incomplete, so I could not open it. Please send it again.`;
+      case 'download-failed':
+        return `I could not download ${count > 1 ? `photo ${position}` : 'that photo'}. Please send it again.`;
     }
   },
   tooManyImages: (used, sent) => `You sent ${sent} photos; I looked at the first ${used}.`,
+  voiceNotSupported: 'I cannot listen to voice messages yet. Please type your question instead.',
+  unsupportedContent: (kind) =>
+    `I cannot use ${UNSUPPORTED_NAMES[kind]}. Send me a photo, a photo with a question, or type a question.`,
+  commandDescriptions: {
+    start: 'What I can do and how I keep your data',
+    help: 'What to send me, and the commands',
+    new: 'Start a new conversation',
+    settings: 'Reply length and language',
+    mydata: 'Everything I store about you',
+    forget: 'Delete everything I store about you',
+  },
   modelNotSetUp:
     'No vision model is set up on this server yet, so I cannot answer questions about photos. The person running it needs to install one.',
   modelUnavailable: 'The model I use to answer is not reachable right now. Please try again in a little while.',

@@ -1,5 +1,7 @@
 import type { ForgetResult, LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { CommandName } from '../commands/index.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
+import type { UnsupportedContent } from '../turn.js';
 
 /**
  * Every sentence a user can hear from the assistant itself (not from the model). One object per
@@ -24,6 +26,10 @@ export interface Messages {
   /** `position` is 1-based, `count` is how many images came with the message. */
   readonly imageProblem: (kind: MediaErrorKind, position: number, count: number, details: MediaErrorDetails) => string;
   readonly tooManyImages: (used: number, sent: number) => string;
+  readonly voiceNotSupported: string;
+  readonly unsupportedContent: (kind: UnsupportedContent) => string;
+  /** One short line per command, for the platform's command menu. */
+  readonly commandDescriptions: Readonly<Record<CommandName, string>>;
   readonly modelNotSetUp: string;
   readonly modelUnavailable: string;
   readonly modelFailed: string;

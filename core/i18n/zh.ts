@@ -1,4 +1,5 @@
 import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
+import type { UnsupportedContent } from '../turn.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
@@ -21,6 +22,15 @@ const storedData: StoredDataPhrases = {
   question: (source, text) => `${source === 'voice' ? '你说' : '你问'}：${text || '（一张没有问题的照片）'}`,
   answer: (status, text) => (status === 'done' ? `我的回答：${text}` : status === 'failed' ? '这个回答失败了。' : '这个回答没有完成。'),
   closing: '要删除全部信息，请发送 /forget。',
+};
+
+const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
+  sticker: '贴纸',
+  location: '位置信息',
+  poll: '投票',
+  video: '视频（暂时）',
+  contact: '联系人名片',
+  other: '这种消息',
 };
 
 export const zh: Messages = {
@@ -67,9 +77,21 @@ export const zh: Messages = {
         return `我无法打开${details.format ? ` ${details.format.toUpperCase()} ` : '这种'}文件。请发送 JPEG、PNG 或 WebP 格式的照片。`;
       case 'corrupt':
         return `${which}似乎已损坏或不完整，我无法打开。请重新发送。`;
+      case 'download-failed':
+        return `我无法下载${count > 1 ? `第 ${position} 张照片` : '这张照片'}。请重新发送。`;
     }
   },
   tooManyImages: (used, sent) => `你发了 ${sent} 张照片，我看了前 ${used} 张。`,
+  voiceNotSupported: '我暂时还不能听语音消息。请改为输入你的问题。',
+  unsupportedContent: (kind) => `我无法使用${UNSUPPORTED_NAMES[kind]}。请发一张照片、照片加问题，或者输入一个问题。`,
+  commandDescriptions: {
+    start: '我能做什么，以及如何保存你的数据',
+    help: '可以发送什么，以及所有命令',
+    new: '开始新的对话',
+    settings: '回答长度和语言',
+    mydata: '我保存的关于你的全部信息',
+    forget: '删除我保存的关于你的全部信息',
+  },
   modelNotSetUp: '这台服务器还没有安装视觉模型，所以我暂时无法回答关于照片的问题。需要由运行服务器的人安装。',
   modelUnavailable: '我用来回答问题的模型现在无法连接。请稍后再试。',
   modelFailed: '抱歉，回答时出了问题。请再试一次。',

@@ -11,7 +11,9 @@ export type MediaErrorKind =
   | 'too-many-pixels'
   | 'not-an-image'
   | 'unsupported-format'
-  | 'corrupt';
+  | 'corrupt'
+  /** The platform did not hand the file over (a failed download, an expired link). */
+  | 'download-failed';
 
 /** Numbers the user message may quote, e.g. "the limit is 20 MB, your file is 31 MB". */
 export interface MediaErrorDetails {
