@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import {
   Assistant,
   createLogger,
-  loadConfig,
   redactConfig,
   startRetentionSweeper,
   type Config,
@@ -29,13 +28,14 @@ export interface App {
 const HOUR_MS = 60 * 60 * 1000;
 
 export interface StartOptions {
+  readonly config: Config;
   readonly defaultLogLevel: string;
   /** Replaces the configured backend; for tests that drive the real command line with a test double. */
   readonly model?: VisionLanguageModel;
 }
 
 export async function startApp(options: StartOptions): Promise<App> {
-  const config = loadConfig();
+  const { config } = options;
   const logger = createLogger({ level: config.LOG_LEVEL ?? options.defaultLogLevel });
   logger.debug({ config: redactConfig(config) }, 'configuration');
   const store = new Store(openDatabase(join(config.DATA_DIR, 'seed.sqlite')));

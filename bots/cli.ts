@@ -1,13 +1,17 @@
 /**
- * The command line behind `npm start`: the console (until platform bots exist), or a one-shot
- * command: `npm start -- describe PHOTO ["QUESTION"]`. Returns the exit code.
+ * The command line behind `npm start`. Without a command it runs the bots whose tokens are set,
+ * else the console; `console` opens the console anyway; `describe PHOTO ["QUESTION"]` answers
+ * once. Returns the exit code.
  */
 import { resolve } from 'node:path';
-import { ConfigError, type VisionLanguageModel } from '../core/index.js';
+import { GrammyError, HttpError } from 'grammy';
+import { ConfigError, loadConfig, type Config, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
 import { runConsole, runDescribe } from './console.js';
+import { runTelegram } from './telegram.js';
 
-const USAGE = 'Usage: npm start, or npm start -- describe PHOTO "QUESTION"';
+const USAGE = 'Usage: npm start, npm start -- console, or npm start -- describe PHOTO "QUESTION"';
+const COMMANDS = new Set(['console', 'describe']);
 
 export async function runCli(argv: readonly string[], overrides: { model?: VisionLanguageModel } = {}): Promise<number> {
   const [command, ...rest] = argv;
@@ -15,7 +19,7 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (command !== undefined && command !== 'describe') {
+  if (command !== undefined && !COMMANDS.has(command)) {
     process.stderr.write(`Unknown command "${command}". ${USAGE}\n`);
     return 2;
   }
@@ -24,9 +28,9 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
     return 2;
   }
 
-  let app: App;
+  let config: Config;
   try {
-    app = await startApp({ defaultLogLevel: 'error', ...overrides });
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -34,6 +38,9 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
     }
     throw error;
   }
+  const telegramToken = command === undefined ? config.TELEGRAM_BOT_TOKEN : undefined;
+  // The console keeps its screen for answers; a bot is a service, whose log is its screen.
+  const app = await startApp({ config, defaultLogLevel: telegramToken ? 'info' : 'error', ...overrides });
   try {
     if (command === 'describe') {
       if (app.setupHint) {
@@ -42,8 +49,33 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
       }
       return await runDescribe(app, resolve(rest[0]!), rest.slice(1).join(' '));
     }
+    if (telegramToken) return await runBots(app, telegramToken);
     return await runConsole(app);
   } finally {
     app.close();
+  }
+}
+
+async function runBots(app: App, telegramToken: string): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runTelegram(app, telegramToken, stop.signal);
+    return 0;
+  } catch (error) {
+    if (error instanceof GrammyError && error.error_code === 401) {
+      process.stderr.write('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). Copy the token again from @BotFather.\n');
+      return 2;
+    }
+    if (error instanceof HttpError) {
+      process.stderr.write(`Could not reach the Telegram Bot API at ${app.config.TELEGRAM_API_ROOT}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -27,6 +27,16 @@ export const configSchema = z
     // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
     HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
     HF_TOKEN: z.string().min(1).optional(),
+    TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'a token from @BotFather, like 123456:ABC-DEF').optional(),
+    // The root must not end in a slash: grammy appends /bot<token>/<method>.
+    TELEGRAM_API_ROOT: z
+      .url({ protocol: /^https?$/ })
+      .default('https://api.telegram.org')
+      .transform((root) => root.replace(/\/+$/, '')),
+    TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+    TELEGRAM_WEBHOOK_PORT: positiveInteger.max(65535).default(8080),
+    TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, 'letters, digits, _ and -, at most 256').optional(),
+    TELEGRAM_ALBUM_WINDOW_MS: positiveInteger.max(10_000).default(1200),
     IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
     IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
     MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
@@ -51,5 +61,6 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'VLM_API_KEY',
   'HF_TOKEN',
   'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
   'DISCORD_BOT_TOKEN',
 ]);
