@@ -29,6 +29,8 @@ export interface AssistantDependencies {
 /** How a turn ended, for recording its delivery: an aborted one must be answered when redelivered. */
 type TurnOutcome = 'replied' | 'aborted';
 
+const DRAFT_INTERVAL_MS = 1000;
+
 const MAX_OUTPUT_TOKENS: Record<UserSettings['replyLength'], number> = { short: 120, normal: 320, detailed: 800 };
 
 interface PreparedImages {
@@ -214,12 +216,23 @@ export class Assistant {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       let timing: { firstTokenMs: number; tokensPerSecond?: number } | undefined;
+      const drafting = options.supportsDrafts === true && settings.streaming === 'edits';
+      let lastDraftAt = Number.NEGATIVE_INFINITY;
       for await (const part of stream) {
         if (part.type === 'finish') {
           timing = part.timing;
           continue;
         }
-        for (const chunk of delivery.push(part.text)) yield { type: 'answer', ...chunk, turnId };
+        if (!drafting) {
+          for (const chunk of delivery.push(part.text)) yield { type: 'answer', ...chunk, turnId };
+          continue;
+        }
+        delivery.append(part.text);
+        // Platforms rate-limit edits, and each edit costs the user nothing only if it is rare.
+        if (performance.now() - lastDraftAt >= DRAFT_INTERVAL_MS && delivery.text) {
+          lastDraftAt = performance.now();
+          yield { type: 'draft', text: delivery.draft(), turnId };
+        }
       }
       const rest = delivery.finish();
       for (const chunk of rest) yield { type: 'answer', ...chunk, turnId };

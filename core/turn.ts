@@ -47,13 +47,15 @@ export interface IncomingAudio {
   readonly durationSeconds?: number;
 }
 
-export type UnsupportedContent = 'sticker' | 'location' | 'poll' | 'video' | 'contact' | 'other';
+export type UnsupportedContent = 'sticker' | 'location' | 'poll' | 'video' | 'contact' | 'document' | 'other';
 
 export interface TurnOptions {
   /** Longest message the platform takes; parts are split below it. */
   readonly maxPartLength: number;
   /** Cancels the turn (the adapter is shutting down, the user went away). */
   readonly signal?: AbortSignal;
+  /** The platform can edit a sent message: users who opted in get `draft` parts while the model writes. */
+  readonly supportsDrafts?: boolean;
 }
 
 /**
@@ -62,8 +64,11 @@ export interface TurnOptions {
  * - `notice`: a short note about what the assistant did with the input (a dropped photo).
  * - `reply`: the assistant's own text, e.g. a command's result.
  * - `problem`: a kind message that something failed and what to try.
+ * - `draft`: the answer so far, for users who opted in to streaming: show it by editing one message
+ *   (at most one draft a second); the final answer still follows as new messages.
  */
 export type ReplyPart =
+  | { readonly type: 'draft'; readonly text: string; readonly turnId: number }
   | { readonly type: 'answer'; readonly role: 'gist' | 'detail'; readonly text: string; readonly turnId: number }
   | { readonly type: 'notice'; readonly text: string }
   | { readonly type: 'reply'; readonly text: string }

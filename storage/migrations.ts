@@ -129,6 +129,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'opt-in streaming of answers by message edits',
+    up(db) {
+      db.exec(`ALTER TABLE settings ADD COLUMN streaming TEXT NOT NULL DEFAULT 'off' CHECK (streaming IN ('off', 'edits'));`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

@@ -16,12 +16,16 @@ export type ReplyLength = 'short' | 'normal' | 'detailed';
 /** `auto`: the language the user writes in, else the platform's hint, else English. */
 export type LanguageSetting = 'auto' | 'en' | 'zh';
 
+/** `edits`: show the answer growing in one message (edited at most once a second) before the final messages. */
+export type StreamingSetting = 'off' | 'edits';
+
 export interface UserSettings {
   readonly replyLength: ReplyLength;
   readonly language: LanguageSetting;
+  readonly streaming: StreamingSetting;
 }
 
-export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto' };
+export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto', streaming: 'off' };
 
 export interface ConversationRecord {
   readonly id: number;

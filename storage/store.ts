@@ -11,6 +11,7 @@ import {
   type NewMedia,
   type QuestionSource,
   type ReplyLength,
+  type StreamingSetting,
   type TurnRecord,
   type TurnStatus,
   type UserExport,
@@ -29,6 +30,7 @@ interface UserRow {
 interface SettingsRow {
   reply_length: ReplyLength;
   language: LanguageSetting;
+  streaming: StreamingSetting;
 }
 
 interface ConversationRow {
@@ -79,6 +81,7 @@ const toUser = (row: UserRow): UserRecord => ({
 const toSettings = (row: SettingsRow): UserSettings => ({
   replyLength: row.reply_length,
   language: row.language,
+  streaming: row.streaming,
 });
 
 const toConversation = (row: ConversationRow): ConversationRecord => ({
@@ -172,6 +175,7 @@ export class Store {
       const next: UserSettings = {
         replyLength: patch.replyLength ?? current.replyLength,
         language: patch.language ?? current.language,
+        streaming: patch.streaming ?? current.streaming,
       };
       this.#sql.upsertSettings.run({ userId, ...next, now: this.#now() });
       return next;
@@ -367,11 +371,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM users WHERE platform = @platform AND platform_user_id = @platformUserId',
     ),
     getUser: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),
-    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language FROM settings WHERE user_id = ?'),
-    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; now: number }>(
-      `INSERT INTO settings (user_id, reply_length, language, updated_at) VALUES (@userId, @replyLength, @language, @now)
+    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language, streaming FROM settings WHERE user_id = ?'),
+    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; streaming: string; now: number }>(
+      `INSERT INTO settings (user_id, reply_length, language, streaming, updated_at)
+       VALUES (@userId, @replyLength, @language, @streaming, @now)
        ON CONFLICT (user_id) DO UPDATE SET
-         reply_length = excluded.reply_length, language = excluded.language, updated_at = excluded.updated_at`,
+         reply_length = excluded.reply_length, language = excluded.language, streaming = excluded.streaming,
+         updated_at = excluded.updated_at`,
     ),
 
     openConversation: db.prepare<{ userId: number; chatId: string }, ConversationRow>(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { MediaError, ModelError, type FilePart, type GenerateRequest } from '../core/index.js';
+import { MediaError, ModelError, type FilePart, type GenerateRequest, type ReplyPart } from '../core/index.js';
 import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
 import { imageOf, makeHarness, texts, type Harness } from './helpers/assistant-harness.js';
 import { noisyJpeg, solidJpeg } from './helpers/images.js';
@@ -345,5 +345,31 @@ describe('platform deliveries', () => {
     };
     assert.deepEqual(texts(await harness.send({ images: [failing] })), ['I could not download that photo. Please send it again.']);
     assert.equal(model.requests.length, 0);
+  });
+});
+
+describe('opt-in streaming by edits', () => {
+  test('drafts come at most once a second, only when asked for and supported; the answer still follows', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['A door. ', 'It is ', 'open, ', 'and the ', 'hall is lit.'], chunkDelayMs: 300 });
+    harness = makeHarness(model);
+    const plain = await harness.send({ text: 'what is it?' }, 4096);
+    assert.ok(plain.every((part) => part.type !== 'draft'));
+
+    await harness.send({ text: '/settings streaming on' });
+    const parts: ReplyPart[] = [];
+    for await (const part of harness.assistant.handle(
+      { platform: 'test', userId: 'alice', chatId: 'chat-1', text: 'what is it?' },
+      { maxPartLength: 4096, supportsDrafts: true },
+    )) {
+      parts.push(part);
+    }
+    const drafts = parts.filter((part) => part.type === 'draft');
+    // Five chunks 300 ms apart span 1.5 s: a draft at the first chunk and one a second later.
+    assert.equal(drafts.length, 2);
+    assert.equal(drafts[0]!.text, 'A door.');
+    assert.deepEqual(
+      parts.filter((part) => part.type !== 'draft').map((part) => part.text),
+      ['A door.', 'It is open, and the hall is lit.'],
+    );
   });
 });

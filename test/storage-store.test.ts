@@ -82,9 +82,11 @@ describe('Store basics', () => {
       assert.notEqual(store.ensureUser({ platform: 'discord', platformUserId: '42' }).id, user.id);
 
       assert.deepEqual(store.getSettings(user.id), DEFAULT_SETTINGS);
-      assert.deepEqual(store.updateSettings(user.id, { language: 'zh' }), { replyLength: 'normal', language: 'zh' });
-      assert.deepEqual(store.updateSettings(user.id, { replyLength: 'short' }), { replyLength: 'short', language: 'zh' });
-      assert.deepEqual(store.getSettings(user.id), { replyLength: 'short', language: 'zh' });
+      assert.deepEqual(store.updateSettings(user.id, { language: 'zh' }), { replyLength: 'normal', language: 'zh', streaming: 'off' });
+      assert.deepEqual(store.updateSettings(user.id, { replyLength: 'short' }), { replyLength: 'short', language: 'zh', streaming: 'off' });
+      assert.deepEqual(store.getSettings(user.id), { replyLength: 'short', language: 'zh', streaming: 'off' });
+      assert.equal(store.updateSettings(user.id, { streaming: 'edits' }).streaming, 'edits');
+      assert.throws(() => store.updateSettings(user.id, { streaming: 'loud' as never }), /CHECK/);
       assert.throws(() => store.updateSettings(user.id, { language: 'fr' as never }), /CHECK/);
       assert.equal(store.getSettings(user.id).language, 'zh');
     });

@@ -24,12 +24,18 @@ export async function deliverTurn(turn: IncomingTurn, options: DeliveryOptions):
   const chatId = Number(turn.chatId);
   const typing = startTyping(api, chatId, options.logger);
   let replyTo = options.replyInThread && turn.messageId ? Number(turn.messageId) : undefined;
+  const draft = new DraftMessage(api, chatId, options.logger);
   try {
     const parts = options.assistant.handle(turn, {
       maxPartLength: TELEGRAM_PART_LENGTH,
+      supportsDrafts: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const part of parts) {
+      if (part.type === 'draft') {
+        await draft.show(part.text);
+        continue;
+      }
       const sent = await api.sendMessage(chatId, part.text, {
         ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
         link_preview_options: { is_disabled: true },
@@ -38,6 +44,7 @@ export async function deliverTurn(turn: IncomingTurn, options: DeliveryOptions):
       const turnId = turnIdOf(part);
       if (turnId !== undefined) options.assistant.recordDelivery(turnId, String(sent.message_id));
     }
+    await draft.remove();
   } catch (error) {
     if (error instanceof GrammyError && error.error_code === 403) {
       options.logger.info({ chat: 'blocked' }, 'the user blocked the bot or left the chat; answer dropped');
@@ -46,6 +53,41 @@ export async function deliverTurn(turn: IncomingTurn, options: DeliveryOptions):
     throw error;
   } finally {
     typing.stop();
+  }
+}
+
+/**
+ * The opt-in streaming view: one message edited as the answer grows. Screen readers announce
+ * edits poorly, so it is removed once the answer has arrived as new messages.
+ */
+class DraftMessage {
+  private messageId: number | undefined;
+  private shown = '';
+
+  constructor(
+    private readonly api: Api,
+    private readonly chatId: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async show(text: string): Promise<void> {
+    if (text === this.shown) return;
+    this.shown = text;
+    if (this.messageId === undefined) {
+      this.messageId = (await this.api.sendMessage(this.chatId, text, { link_preview_options: { is_disabled: true } })).message_id;
+      return;
+    }
+    await this.api.editMessageText(this.chatId, this.messageId, text).catch((error: unknown) => {
+      // Two drafts can format to the same text; Telegram refuses an identical edit.
+      if (!(error instanceof GrammyError && /message is not modified/.test(error.description))) throw error;
+    });
+  }
+
+  async remove(): Promise<void> {
+    if (this.messageId === undefined) return;
+    await this.api.deleteMessage(this.chatId, this.messageId).catch((error: unknown) => {
+      this.logger.info({ err: error }, 'the streaming draft could not be deleted');
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
+import type { LanguageSetting, ReplyLength, StreamingSetting, UserSettings } from '../../storage/index.js';
 
 const LENGTH_WORDS: Record<string, ReplyLength> = {
   short: 'short',
@@ -24,18 +24,27 @@ const LANGUAGE_WORDS: Record<string, LanguageSetting> = {
   自动: 'auto',
 };
 
-const KEYWORDS = new Set(['length', 'language', 'lang', '长度', '语言']);
+const STREAMING_WORDS: Record<string, StreamingSetting> = {
+  on: 'edits',
+  edits: 'edits',
+  off: 'off',
+  开: 'edits',
+  关: 'off',
+};
+
+const KEYWORDS = new Set(['length', 'language', 'lang', 'streaming', 'stream', '长度', '语言', '流式']);
 
 /**
- * Reads `/settings` arguments such as `length short`, `language zh` or just `detailed`.
+ * Reads `/settings` arguments such as `length short`, `language zh`, `streaming on` or just `detailed`.
  * Returns undefined when any word is not understood, so nothing is half-applied.
  */
 export function parseSettingsArgument(argument: string): Partial<UserSettings> | undefined {
-  const patch: { replyLength?: ReplyLength; language?: LanguageSetting } = {};
+  const patch: { replyLength?: ReplyLength; language?: LanguageSetting; streaming?: StreamingSetting } = {};
   for (const word of argument.toLowerCase().split(/[\s,=]+/u).filter(Boolean)) {
     if (KEYWORDS.has(word)) continue;
     if (word in LENGTH_WORDS) patch.replyLength = LENGTH_WORDS[word];
     else if (word in LANGUAGE_WORDS) patch.language = LANGUAGE_WORDS[word];
+    else if (word in STREAMING_WORDS) patch.streaming = STREAMING_WORDS[word];
     else return undefined;
   }
   return Object.keys(patch).length > 0 ? patch : undefined;

@@ -1,4 +1,4 @@
-import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
+import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
@@ -16,6 +16,14 @@ function megabytes(bytes: number): string {
 
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+function describeSettings(settings: UserSettings): string {
+  const streaming =
+    settings.streaming === 'edits'
+      ? 'Streaming is on: you see the answer grow in one message, then get it as new messages.'
+      : 'Streaming is off: answers arrive as new messages.';
+  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${LANGUAGE_NAMES[settings.language]}. ${streaming}`;
 }
 
 const storedData: StoredDataPhrases = {
@@ -40,6 +48,7 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
   poll: 'polls',
   video: 'videos yet',
   contact: 'contacts',
+  document: 'files of that type; photos and image files work',
   other: 'that kind of message',
 };
 
@@ -57,10 +66,9 @@ export const en: Messages = {
     '/mydata tells you everything I store about you. /forget deletes all of it.',
   newConversation: 'Started a new conversation. I will not use the earlier photos or questions.',
   settings: (current) =>
-    `Reply length is ${LENGTH_NAMES[current.replyLength]}. Language is ${LANGUAGE_NAMES[current.language]}. ` +
-    'To change them, send /settings length short, normal or detailed, or /settings language en, zh or auto.',
-  settingsUpdated: (current) =>
-    `Saved. Reply length is ${LENGTH_NAMES[current.replyLength]}. Language is ${LANGUAGE_NAMES[current.language]}.`,
+    `${describeSettings(current)} ` +
+    'To change them, send /settings length short, normal or detailed; /settings language en, zh or auto; or /settings streaming on or off.',
+  settingsUpdated: (current) => `Saved. ${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
     `I did not understand "${argument}". Try /settings length short, normal or detailed, or /settings language en, zh or auto.`,
   unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,

@@ -1,4 +1,4 @@
-import type { ForgetResult, LanguageSetting, ReplyLength, UserExport } from '../../storage/index.js';
+import type { ForgetResult, UserExport, UserSettings } from '../../storage/index.js';
 import type { CommandName } from '../commands/index.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
 import type { UnsupportedContent } from '../turn.js';
@@ -14,8 +14,8 @@ export interface Messages {
   readonly welcome: string;
   readonly help: string;
   readonly newConversation: string;
-  readonly settings: (current: { replyLength: ReplyLength; language: LanguageSetting }) => string;
-  readonly settingsUpdated: (current: { replyLength: ReplyLength; language: LanguageSetting }) => string;
+  readonly settings: (current: UserSettings) => string;
+  readonly settingsUpdated: (current: UserSettings) => string;
   readonly settingsNotUnderstood: (argument: string) => string;
   readonly unknownCommand: (name: string) => string;
   readonly myData: (data: UserExport) => string;

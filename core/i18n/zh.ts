@@ -1,4 +1,4 @@
-import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
+import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
@@ -9,6 +9,11 @@ const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
   en: '英文',
   zh: '中文',
 };
+
+function describeSettings(settings: UserSettings): string {
+  const streaming = settings.streaming === 'edits' ? '流式显示：开，回答会先在一条消息里逐步显示，再作为新消息发送。' : '流式显示：关，回答作为新消息发送。';
+  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${LANGUAGE_NAMES[settings.language]}。${streaming}`;
+}
 
 const storedData: StoredDataPhrases = {
   heading: '以下是我保存的关于你的全部信息。',
@@ -30,6 +35,7 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
   poll: '投票',
   video: '视频（暂时）',
   contact: '联系人名片',
+  document: '这种类型的文件，可以发送照片或图片文件',
   other: '这种消息',
 };
 
@@ -45,10 +51,9 @@ export const zh: Messages = {
     '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
   newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
   settings: (current) =>
-    `回答长度：${LENGTH_NAMES[current.replyLength]}。语言：${LANGUAGE_NAMES[current.language]}。` +
-    '要修改，请发送 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。',
-  settingsUpdated: (current) =>
-    `已保存。回答长度：${LENGTH_NAMES[current.replyLength]}。语言：${LANGUAGE_NAMES[current.language]}。`,
+    `${describeSettings(current)}` +
+    '要修改，请发送 /settings length short、normal 或 detailed；/settings language en、zh 或 auto；或者 /settings streaming on 或 off。',
+  settingsUpdated: (current) => `已保存。${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
     `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。`,
   unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,

@@ -28,6 +28,19 @@ export class AnswerDelivery {
     return this.sendGist(gist);
   }
 
+  /** Adds streamed text without sending anything early: for users who watch drafts instead. */
+  append(delta: string): void {
+    this.raw += delta;
+  }
+
+  /** The answer so far, cut to fit one message, for a draft. */
+  draft(): string {
+    const text = this.text;
+    if (text.length <= this.maxPartLength) return text;
+    const cut = text.lastIndexOf(' ', this.maxPartLength - 1);
+    return `${text.slice(0, cut > 0 ? cut : this.maxPartLength - 1)}…`;
+  }
+
   /** The remaining messages after the model finished. */
   finish(): AnswerChunk[] {
     const { gist, rest } = takeGist(toSpeechFriendly(this.raw));

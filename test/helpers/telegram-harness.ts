@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import { createTelegramBot, type TelegramBot } from '../../adapters/telegram/index.js';
+import { Assistant, silentLogger, type FilePart } from '../../core/index.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
+import { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
+import { openDatabase, Store } from '../../storage/index.js';
+import { startFakeTelegram, type FakeTelegram } from './fake-telegram.js';
+import { makeTempFolder } from './temp-folder.js';
+
+const LONG_SENTENCE = 'The shelf on the left holds tins of tomatoes priced at 1.25 euros each, next to the pasta. ';
+
+/** Answers say how many photos the model saw and what was asked, so tests can check both. */
+export function describingModel(): ScriptedVisionModel {
+  return new ScriptedVisionModel((request) => {
+    const last = request.messages.at(-1)!;
+    const photos = last.content.filter((part): part is FilePart => part.type === 'file').length;
+    const question = last.content.map((part) => (part.type === 'text' ? part.text : '')).join('').split('\n').at(-1) ?? '';
+    if (question.includes('long')) return { chunks: ['A long answer. ', ...Array<string>(90).fill(LONG_SENTENCE)] };
+    return { chunks: [`I see ${photos} photos. `, `You asked: ${question}`] };
+  });
+}
+
+export interface TelegramHarness {
+  readonly telegram: FakeTelegram;
+  readonly bot: TelegramBot;
+  readonly store: Store;
+  readonly model: ScriptedVisionModel;
+  /** Resolves once the bot has sent `count` messages to the chat (all chats when omitted). */
+  messages(count: number, chatId?: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The real grammy bot, polled by the real runner, against the fake Bot API on loopback. */
+export async function startTelegramHarness(options: { polling?: boolean; albumWindowMs?: number } = {}): Promise<TelegramHarness> {
+  const telegram = await startFakeTelegram();
+  const folder = makeTempFolder();
+  const store = new Store(openDatabase(join(folder.path, 'telegram.sqlite')));
+  const model = describingModel();
+  const assistant = new Assistant({
+    store,
+    logger: silentLogger(),
+    model,
+    limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
+  });
+  const bot = createTelegramBot({
+    token: telegram.token,
+    apiRoot: telegram.apiRoot,
+    assistant,
+    logger: silentLogger(),
+    albumWindowMs: options.albumWindowMs ?? 150,
+    downloadLimitBytes: 20 * 1024 * 1024,
+    runTurnsInBackground: options.polling === false,
+  });
+  await bot.bot.init();
+  let runner: RunnerHandle | undefined;
+  if (options.polling !== false) runner = run(bot.bot, { runner: { fetch: { allowed_updates: ['message'] } } });
+  return {
+    telegram,
+    bot,
+    store,
+    model,
+    async messages(count, chatId) {
+      const deadline = Date.now() + 10_000;
+      while (telegram.sentMessages(chatId).length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} messages, got ${telegram.sentMessages(chatId).length}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return telegram.sentMessages(chatId).map((message) => ('text' in message ? (message.text ?? '') : ''));
+    },
+    async close() {
+      if (runner?.isRunning()) await runner.stop();
+      await bot.drain();
+      await telegram.close();
+      store.close();
+      folder.remove();
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import { webhookCallback } from 'grammy';
+import type { FilePart } from '../core/index.js';
+import { groupChat, privateChat, telegramUser } from './helpers/fake-telegram.js';
+import { solidJpeg } from './helpers/images.js';
+import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
+
+let harness: TelegramHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const alice = telegramUser({ id: 1001, first_name: 'Alice', language_code: 'en' });
+const bob = telegramUser({ id: 1002, first_name: 'Bob' });
+const aliceChat = privateChat(alice);
+
+function imagesSeen(request: { messages: readonly { content: readonly { type: string }[] }[] } | undefined): number {
+  return (request?.messages.at(-1)?.content ?? []).filter((part): part is FilePart => part.type === 'file').length;
+}
+
+describe('private chats', () => {
+  test('a photo with a caption is answered, gist first, with the typing action and no reply threading', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(800, 600), caption: 'is the light on?' });
+    assert.deepEqual(await harness.messages(2), ['I see 1 photos.', 'You asked: is the light on?']);
+    assert.ok(telegram.chatActions(aliceChat.id).includes('typing'));
+    const sends = telegram.calls.filter((call) => call.method === 'sendMessage');
+    assert.ok(sends.every((call) => call.params.parse_mode === undefined && call.params.reply_parameters === undefined));
+  });
+
+  test('an album of three photos gets one answer about all three', async () => {
+    harness = await startTelegramHarness();
+    const photo = await solidJpeg(64, 64);
+    for (const caption of ['what are these?', undefined, undefined]) {
+      harness.telegram.sendPhoto({ chat: aliceChat, from: alice, image: photo, mediaGroupId: 'album-1', ...(caption ? { caption } : {}) });
+    }
+    assert.deepEqual(await harness.messages(2), ['I see 3 photos.', 'You asked: what are these?']);
+    assert.equal(harness.model.requests.length, 1);
+  });
+
+  test('an image sent as a file is answered; a replied-to answer continues with the stored photo', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: await solidJpeg(300, 200), fileName: 'label.png', mimeType: 'image/png', caption: 'read it' });
+    await harness.messages(2);
+    telegram.sendText({ chat: aliceChat, from: alice, text: '/new' });
+    await harness.messages(3);
+    const firstAnswer = telegram.sentMessages(aliceChat.id)[0]!;
+    telegram.sendText({ chat: aliceChat, from: alice, text: 'and the colour?', replyToMessageId: firstAnswer.message_id });
+    assert.deepEqual((await harness.messages(5)).slice(3), ['I see 1 photos.', 'You asked: and the colour?']);
+    assert.equal(imagesSeen(harness.model.requests[1]), 1);
+  });
+
+  test('/forget deletes the user and says so; commands are registered in English and Chinese', async () => {
+    harness = await startTelegramHarness();
+    await harness.bot.registerCommands();
+    harness.telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(64, 64) });
+    await harness.messages(2);
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: '/forget' });
+    const [, , confirmation] = await harness.messages(3);
+    assert.match(confirmation!, /^Done\. I deleted everything I stored about you: 1 conversation, 1 question/);
+    assert.equal(harness.store.findUser({ platform: 'telegram', platformUserId: String(alice.id) }), undefined);
+    assert.deepEqual(
+      harness.telegram.myCommands().map((command) => command.command),
+      ['start', 'help', 'new', 'settings', 'mydata', 'forget'],
+    );
+    assert.equal(harness.telegram.myCommands(undefined, 'zh')[0]!.description, '我能做什么，以及如何保存你的数据');
+  });
+
+  test('a long answer arrives as several messages, each under 4096 characters and ending a sentence', async () => {
+    harness = await startTelegramHarness();
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'a long one please' });
+    const messages = await harness.messages(3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const all = harness.telegram.sentMessages(aliceChat.id).map((message) => ('text' in message ? message.text! : ''));
+    assert.ok(all.length >= 3, `only ${all.length} messages`);
+    assert.equal(messages[0], 'A long answer.');
+    for (const text of all) {
+      assert.ok(text.length <= 4096);
+      assert.match(text, /\.$/);
+    }
+  });
+
+  test('stickers, voice notes and files too big get a kind message', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    telegram.sendSticker({ chat: aliceChat, from: alice });
+    await harness.messages(1);
+    telegram.sendVoice({ chat: aliceChat, from: alice, bytes: new Uint8Array([1, 2, 3]), duration: 2 });
+    await harness.messages(2);
+    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: await solidJpeg(10, 10), fileName: 'huge.jpg', mimeType: 'image/jpeg', fileSize: 25 * 1024 * 1024 });
+    const [sticker, voice, tooBig] = await harness.messages(3);
+    assert.equal(sticker, 'I cannot use stickers. Send me a photo, a photo with a question, or type a question.');
+    assert.equal(voice, 'I cannot listen to voice messages yet. Please type your question instead.');
+    assert.equal(tooBig, 'That photo is too large for me. The limit is 20 megabytes. Try sending it as a photo instead of a file, or a smaller one.');
+  });
+});
+
+describe('groups', () => {
+  test('a message not addressed to the bot is neither answered nor stored; a mention is answered in reply', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    const group = groupChat({ id: -500 });
+    telegram.sendText({ chat: group, from: bob, text: 'what a day' });
+    telegram.sendText({ chat: group, from: alice, text: `@${telegram.botInfo.username} what is the capital of France?` });
+    const [gist] = await harness.messages(2, group.id);
+    assert.equal(gist, 'I see 0 photos.');
+    assert.equal(harness.store.findUser({ platform: 'telegram', platformUserId: String(bob.id) }), undefined);
+    assert.match(harness.model.requests[0]!.messages.at(-1)!.content.map((part) => (part.type === 'text' ? part.text : '')).join(''), /^what is the capital of France\?$/);
+    const first = telegram.calls.find((call) => call.method === 'sendMessage')!;
+    assert.ok(first.params.reply_parameters, 'the answer replies to the question in a group');
+  });
+});
+
+describe('faults and redelivery', () => {
+  test('429 on sendMessage is retried after retry_after', async () => {
+    harness = await startTelegramHarness();
+    harness.telegram.failNext('sendMessage', { errorCode: 429, retryAfter: 1 });
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'hello' });
+    await harness.messages(2);
+    const sends = harness.telegram.calls.filter((call) => call.method === 'sendMessage');
+    assert.equal(sends.length, 3);
+    assert.ok(sends[1]!.at - sends[0]!.at >= 900, `retried after ${sends[1]!.at - sends[0]!.at} ms`);
+  });
+
+  test('the same update delivered twice gets one answer', async () => {
+    harness = await startTelegramHarness();
+    const { update } = harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'hello' });
+    await harness.messages(2);
+    harness.telegram.redeliver(update.update_id);
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'and again' });
+    const messages = await harness.messages(4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(messages.slice(2), ['I see 0 photos.', 'You asked: and again']);
+    assert.equal(harness.telegram.sentMessages(aliceChat.id).length, 4);
+  });
+
+  test('a user who blocked the bot: the answer is dropped and the bot carries on', async () => {
+    harness = await startTelegramHarness();
+    harness.telegram.failNext('sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' });
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'hello' });
+    harness.telegram.sendText({ chat: aliceChat, from: alice, text: 'still there?' });
+    const messages = await harness.messages(2);
+    assert.deepEqual(messages, ['I see 0 photos.', 'You asked: still there?']);
+  });
+});
+
+describe('webhook mode', () => {
+  test('updates posted to the webhook handler are answered', async () => {
+    harness = await startTelegramHarness({ polling: false });
+    const handle = webhookCallback(harness.bot.bot, 'http', { secretToken: 'hook-secret' });
+    const server = createServer((request, response) => void handle(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const post = (body: unknown, secret: string) =>
+        fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+          body: JSON.stringify(body),
+        });
+      const update = {
+        update_id: 90001,
+        message: { message_id: 5, date: 1_700_000_000, chat: aliceChat, from: alice, text: 'hello hook' },
+      };
+      assert.equal((await post(update, 'wrong')).status, 401);
+      assert.equal((await post(update, 'hook-secret')).status, 200);
+      // Telegram retries a webhook it thinks failed: the retry is not answered again.
+      assert.equal((await post(update, 'hook-secret')).status, 200);
+      const messages = await harness.messages(2);
+      await harness.bot.drain();
+      assert.deepEqual(messages, ['I see 0 photos.', 'You asked: hello hook']);
+      assert.equal(harness.telegram.sentMessages().length, 2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('opt-in streaming', () => {
+  test('with streaming on, a draft message is shown, then the answer as new messages, then the draft is removed', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    telegram.sendText({ chat: aliceChat, from: alice, text: '/settings streaming on' });
+    const [saved] = await harness.messages(1);
+    assert.match(saved!, /^Saved\. .*Streaming is on/);
+    telegram.sendText({ chat: aliceChat, from: alice, text: 'hello' });
+    await telegram.waitFor((call) => call.method === 'deleteMessage', { timeoutMs: 5000 });
+    const methods = telegram.calls.map((call) => call.method).filter((method) => ['sendMessage', 'editMessageText', 'deleteMessage'].includes(method));
+    assert.deepEqual(methods, ['sendMessage', 'sendMessage', 'sendMessage', 'sendMessage', 'deleteMessage']);
+    const sent = telegram.calls.filter((call) => call.method === 'sendMessage').map((call) => call.params.text);
+    assert.deepEqual(sent.slice(1), ['I see 0 photos.', 'I see 0 photos.', 'You asked: hello']);
+  });
+});
