@@ -3,7 +3,10 @@ import { afterEach, describe, test } from 'node:test';
 import { createServer } from 'node:http';
 import { webhookCallback } from 'grammy';
 import type { FilePart } from '../core/index.js';
-import { groupChat, privateChat, telegramUser } from './helpers/fake-telegram.js';
+import { join } from 'node:path';
+import { groupChat, privateChat, startFakeTelegram, telegramUser } from './helpers/fake-telegram.js';
+import { runEntry } from './helpers/run-cli.js';
+import { makeTempFolder } from './helpers/temp-folder.js';
 import { solidJpeg } from './helpers/images.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
 
@@ -117,6 +120,25 @@ describe('groups', () => {
 });
 
 describe('faults and redelivery', () => {
+  test('a message that is only a mention asks for a photo or a question', async () => {
+    harness = await startTelegramHarness();
+    const group = groupChat({ id: -600 });
+    harness.telegram.sendText({ chat: group, from: alice, text: `@${harness.telegram.botInfo.username}` });
+    assert.deepEqual(await harness.messages(1, group.id), ['Send a photo, or type a question.']);
+    assert.equal(harness.model.requests.length, 0);
+  });
+
+  test('a download that fails is retried once, then the user is asked to send it again', async () => {
+    harness = await startTelegramHarness();
+    const photo = await solidJpeg(64, 64);
+    harness.telegram.failNextDownload({ statusCode: 502, times: 1 });
+    harness.telegram.sendPhoto({ chat: aliceChat, from: alice, image: photo, caption: 'first' });
+    assert.deepEqual(await harness.messages(2), ['I see 1 photos.', 'You asked: first']);
+    harness.telegram.failNextDownload({ statusCode: 502, times: 2 });
+    harness.telegram.sendPhoto({ chat: aliceChat, from: alice, image: photo, caption: 'second' });
+    assert.equal((await harness.messages(3))[2], 'I could not download that photo. Please send it again.');
+  });
+
   test('429 on sendMessage is retried after retry_after', async () => {
     harness = await startTelegramHarness();
     harness.telegram.failNext('sendMessage', { errorCode: 429, retryAfter: 1 });
@@ -194,5 +216,40 @@ describe('opt-in streaming', () => {
     assert.deepEqual(methods, ['sendMessage', 'sendMessage', 'sendMessage', 'sendMessage', 'deleteMessage']);
     const sent = telegram.calls.filter((call) => call.method === 'sendMessage').map((call) => call.params.text);
     assert.deepEqual(sent.slice(1), ['I see 0 photos.', 'I see 0 photos.', 'You asked: hello']);
+  });
+});
+
+describe('npm start with TELEGRAM_BOT_TOKEN', () => {
+  test('runs the Telegram bot instead of the console, registers commands, answers, and stops on SIGTERM', async () => {
+    const telegram = await startFakeTelegram();
+    const folder = makeTempFolder();
+    try {
+      const answered = (async () => {
+        await telegram.waitFor((call) => call.method === 'setMyCommands', { timeoutMs: 30_000 });
+        telegram.sendText({ chat: aliceChat, from: alice, text: '/help' });
+        await telegram.waitFor((call) => call.method === 'sendMessage', { timeoutMs: 30_000 });
+      })();
+      const result = await runEntry('bots/main.ts', [], {
+        environment: {
+          TELEGRAM_BOT_TOKEN: telegram.token,
+          TELEGRAM_API_ROOT: telegram.apiRoot,
+          DATA_DIR: join(folder.path, 'data'),
+          MODELS_DIR: join(folder.path, 'models'),
+          LOG_LEVEL: 'info',
+        },
+        stopWhen: answered,
+      });
+      await answered;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.match(telegram.sentMessages(aliceChat.id)[0]!.text ?? '', /^Send a photo, or a photo with a question/);
+      // Logs are JSON lines on standard error, and carry neither the token nor the message text.
+      assert.match(result.stderr, /"msg":"telegram bot polling for updates"/);
+      assert.doesNotMatch(result.stderr, new RegExp(telegram.token.split(':')[1]!));
+      assert.doesNotMatch(result.stderr, /\/help/);
+    } finally {
+      await telegram.close();
+      folder.remove();
+    }
   });
 });

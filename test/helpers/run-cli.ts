@@ -13,7 +13,13 @@ export interface CliResult {
 export function runEntry(
   entry: string,
   args: readonly string[],
-  options: { input?: string; environment?: Record<string, string>; cwd?: string } = {},
+  options: {
+    input?: string;
+    environment?: Record<string, string>;
+    cwd?: string;
+    /** For long-running entry points: sends SIGTERM once this settles, as a service manager would. */
+    stopWhen?: Promise<unknown>;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `${REPOSITORY}/${entry}`, ...args], {
@@ -31,6 +37,7 @@ export function runEntry(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.stopWhen) void options.stopWhen.finally(() => child.kill('SIGTERM'));
+    else child.stdin.end(options.input ?? '');
   });
 }
