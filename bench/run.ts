@@ -12,6 +12,7 @@ import { openDatabase, Store } from '../storage/index.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
+import { measureTelegram } from './telegram-bench.js';
 
 interface Row {
   readonly name: string;
@@ -142,13 +143,18 @@ try {
   // Warm-up: first calls pay for JIT, SQLite page cache and libvips start-up.
   await coreTurns(folder.path, 100, 'warm-up.sqlite');
   await preprocess(2, 1536, photo);
+  const telegram = await measureTelegram(500, 1000);
   printTable(
     timingTable([
       await coreTurns(folder.path, 2000, 'core.sqlite'),
       historyLoadAndAppend(folder.path, 2000),
       await preprocess(20, 1536, photo),
       await preprocess(20, 512, photo),
+      { name: 'telegram update to answer, real grammy + fake Bot API, one at a time', samples: telegram.latencyMs },
     ]),
+  );
+  console.log(
+    `\nTelegram burst: ${telegram.throughputUpdates} updates across 50 chats answered at ${telegram.updatesPerSecond.toFixed(0)} updates per second.`,
   );
   if (!process.argv.includes('--no-model')) {
     console.log('');

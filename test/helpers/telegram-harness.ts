@@ -27,7 +27,7 @@ export interface TelegramHarness {
   readonly store: Store;
   readonly model: ScriptedVisionModel;
   /** Resolves once the bot has sent `count` messages to the chat (all chats when omitted). */
-  messages(count: number, chatId?: number): Promise<string[]>;
+  messages(count: number, chatId?: number, timeoutMs?: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -60,8 +60,8 @@ export async function startTelegramHarness(options: { polling?: boolean; albumWi
     bot,
     store,
     model,
-    async messages(count, chatId) {
-      const deadline = Date.now() + 10_000;
+    async messages(count, chatId, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
       while (telegram.sentMessages(chatId).length < count) {
         if (Date.now() > deadline) throw new Error(`expected ${count} messages, got ${telegram.sentMessages(chatId).length}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
