@@ -120,3 +120,15 @@ describe('interactive console', () => {
     assert.match(result.stdout, /No vision model is set up on this server yet/);
   });
 });
+
+describe('choosing what npm start runs', () => {
+  test('`console` opens the console even when a bot token is set', async () => {
+    const result = await runEntry('bots/main.ts', ['console'], {
+      input: '/help\n',
+      environment: { ...environment('forced-console'), TELEGRAM_BOT_TOKEN: '123456:ABC-not-used' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Seed assistant\./);
+    assert.match(result.stdout, /Commands: \/new/);
+  });
+});
