@@ -37,6 +37,13 @@ export const configSchema = z
     TELEGRAM_WEBHOOK_PORT: positiveInteger.max(65535).default(8080),
     TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, 'letters, digits, _ and -, at most 256').optional(),
     TELEGRAM_ALBUM_WINDOW_MS: positiveInteger.max(10_000).default(1200),
+    DISCORD_BOT_TOKEN: z.string().min(20, 'a bot token from the Discord developer portal').optional(),
+    DISCORD_APPLICATION_ID: z.string().regex(/^\d{5,25}$/, 'the numeric application id').optional(),
+    DISCORD_API_ROOT: z
+      .url({ protocol: /^https?$/ })
+      .default('https://discord.com/api')
+      .transform((root) => root.replace(/\/+$/, '')),
+    DISCORD_TEST_GUILD_ID: z.string().regex(/^\d{5,25}$/, 'a numeric server id').optional(),
     IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
     IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
     MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
