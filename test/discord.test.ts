@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { FilePart } from '../core/index.js';
+import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
+import { discordUser } from './helpers/fake-discord.js';
+import { startDiscordHarness, type DiscordHarness } from './helpers/discord-harness.js';
+import { solidJpeg } from './helpers/images.js';
+
+let harness: DiscordHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const alice = discordUser({ username: 'alice' });
+const bob = discordUser({ username: 'bob' });
+
+function imagesSeen(index: number): number {
+  const request = harness!.model.requests[index];
+  return (request?.messages.at(-1)?.content ?? []).filter((part): part is FilePart => part.type === 'file').length;
+}
+
+async function photo(description?: string) {
+  return harness!.discord.attachment(await solidJpeg(120, 90), {
+    filename: 'photo.jpg',
+    contentType: 'image/jpeg',
+    ...(description ? { description } : {}),
+  });
+}
+
+describe('messages', () => {
+  test('a DM with an image is answered, gist first, without pinging anyone, with typing shown', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const sent = discord.dmMessage({ author: alice, content: 'is the light on?', attachments: [await photo('a lamp')] });
+    const messages = await harness.messages(2);
+    assert.deepEqual(messages.map((message) => message.content), ['I see 1 photos.', 'You asked: is the light on?']);
+    assert.equal(messages[0]!.message_reference?.message_id, sent.id);
+    assert.equal(messages[0]!.allowed_mentions?.replied_user, false);
+    assert.deepEqual(messages[0]!.allowed_mentions?.parse, []);
+    assert.ok(discord.typingCount(sent.channel_id) >= 1);
+    assert.match(harness.model.requests[0]!.messages.at(-1)!.content.map((part) => (part.type === 'text' ? part.text : '')).join(''), /Untrusted alt text of image 1: «a lamp»/);
+  });
+
+  test('a server message without a mention is ignored and not stored; with a mention it is answered', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    discord.guildMessage({ author: bob, content: 'nice weather', attachments: [await photo()] });
+    discord.guildMessage({ author: alice, content: 'what is this?', mentionsBot: true, attachments: [await photo()] });
+    const messages = await harness.messages(2);
+    assert.deepEqual(messages.map((message) => message.content), ['I see 1 photos.', 'You asked: what is this?']);
+    assert.equal(harness.store.findUser({ platform: 'discord', platformUserId: bob.id }), undefined);
+    assert.equal(harness.model.requests.length, 1);
+  });
+
+  test('two images in one message get one answer about both', async () => {
+    harness = await startDiscordHarness();
+    harness.discord.dmMessage({ author: alice, content: 'compare', attachments: [await photo(), await photo()] });
+    assert.equal((await harness.messages(2))[0]!.content, 'I see 2 photos.');
+    assert.equal(harness.model.requests.length, 1);
+  });
+
+  test('a reply to an answer continues that conversation with its photo, after /new', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const first = discord.dmMessage({ author: alice, content: 'what is it?', attachments: [await photo()] });
+    const [answer] = await harness.messages(2);
+    discord.slashCommand({ user: alice, name: 'new' });
+    await discord.waitFor((call) => call.method === 'PATCH' && call.path.includes('/webhooks/'), { timeoutMs: 5000 });
+    discord.dmMessage({ author: alice, content: 'and the colour?', referencedMessageId: answer!.id });
+    const messages = await harness.messages(4, first.channel_id);
+    assert.equal(messages[3]!.content, 'You asked: and the colour?');
+    assert.equal(imagesSeen(1), 1);
+  });
+
+  test('a 5,000-character answer arrives in parts under 2000 characters, each ending a sentence', async () => {
+    const sentence = 'The shelf on the left holds tins of tomatoes priced at 1.25 euros each, next to the dry pasta. ';
+    const model = new ScriptedVisionModel({ chunks: ['A long answer. ', ...Array<string>(52).fill(sentence)] });
+    harness = await startDiscordHarness({ model });
+    harness.discord.dmMessage({ author: alice, content: 'tell me everything' });
+    const messages = await harness.messages(4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const all = harness.discord.sentMessages();
+    assert.equal(all.reduce((sum, message) => sum + message.content.length, 0) > 4900, true);
+    assert.equal(all.length, 4);
+    assert.equal(messages[0]!.content, 'A long answer.');
+    for (const message of all) {
+      assert.ok(message.content.length < 2000);
+      assert.match(message.content, /\.$/);
+    }
+  });
+
+  test('where the bot may not write, the answer goes to the person by DM', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    discord.failNext(/\/channels\/\d+\/messages$/, { status: 403, body: { code: 50013, message: 'Missing Permissions' } });
+    discord.guildMessage({ author: alice, content: 'what is this?', mentionsBot: true, attachments: [await photo()] });
+    const direct = discord.dmChannelId(alice.id);
+    const messages = await harness.messages(2, direct);
+    assert.deepEqual(messages.map((message) => message.content), ['I see 1 photos.', 'You asked: what is this?']);
+  });
+});
+
+describe('commands', () => {
+  test('commands are registered in the test server; /describe answers; /mydata is private', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const names = discord.registeredCommands(discord.defaultGuildId).map((command) => command.name);
+    assert.deepEqual(names, ['describe', 'help', 'new', 'settings', 'mydata', 'forget', 'Describe image']);
+
+    const describeCommand = discord.slashCommand({
+      user: alice,
+      name: 'describe',
+      guildId: discord.defaultGuildId,
+      options: [{ name: 'question', type: 3, value: 'is it open?' }],
+      attachments: { image: await photo() },
+    });
+    await discord.waitFor((call) => call.method === 'POST' && call.path.startsWith('/webhooks/'), { timeoutMs: 5000 });
+    const responses = discord.interactionResponses(describeCommand.id);
+    assert.equal(responses[0]!.callbackType, 5);
+    assert.equal((responses[0]!.flags ?? 0) & 64, 0, '/describe answers in the open');
+    assert.deepEqual(
+      responses.slice(1).map((response) => response.content),
+      ['I see 1 photos.', 'You asked: is it open?'],
+    );
+
+    const myData = discord.slashCommand({ user: alice, name: 'mydata', guildId: discord.defaultGuildId });
+    await discord.waitFor((call) => call.method === 'PATCH' && call.path.includes(myData.token), { timeoutMs: 5000 });
+    const dataResponses = discord.interactionResponses(myData.id);
+    assert.equal((dataResponses[0]!.flags ?? 0) & 64, 64, 'personal data is ephemeral');
+    assert.match(dataResponses[1]!.content ?? '', /^This is everything I have stored about you\./);
+  });
+
+  test('the Describe image menu gives the person who asked a private description of someone else\'s image', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const posted = discord.guildMessage({ author: bob, content: 'look at this', attachments: [await photo('a red door')] });
+    const menu = discord.messageContextCommand({ user: alice, name: 'Describe image', targetMessage: posted as never });
+    await discord.waitFor((call) => call.method === 'POST' && call.path.startsWith('/webhooks/'), { timeoutMs: 5000 });
+    const responses = discord.interactionResponses(menu.id);
+    assert.equal((responses[0]!.flags ?? 0) & 64, 64);
+    assert.deepEqual(responses.slice(1).map((response) => response.content), ['I see 1 photos.', 'You asked: What is in this photo?']);
+    assert.ok(responses.slice(2).every((response) => ((response.flags ?? 0) & 64) === 64), 'follow-ups stay private');
+    assert.equal(discord.sentMessages().length, 0, 'nothing is posted in the channel');
+  });
+});
+
+describe('gateway faults', () => {
+  test('a reconnect during a turn, with the message delivered again after resume, gives exactly one answer', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['A door. ', 'It is ', 'open.'], chunkDelayMs: 80 });
+    harness = await startDiscordHarness({ model });
+    const { discord } = harness;
+    const sent = discord.dmMessage({ author: alice, content: 'is the door open?' });
+    await discord.waitFor((call) => call.path.endsWith('/typing'), { timeoutMs: 5000 });
+    await discord.disconnect({ reconnect: 'resume' });
+    await discord.whenConnected({ timeoutMs: 10_000 });
+    discord.dispatchAgain(sent.id);
+    await harness.messages(2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(discord.sentMessages().map((message) => message.content), ['A door.', 'It is open.']);
+    assert.equal(discord.resumeCount, 1);
+    assert.equal(model.requests.length, 1);
+  });
+
+  test('a message delivered again to a restarted bot (empty cache, same memory) is not answered twice', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const sent = discord.dmMessage({ author: alice, content: 'hello' });
+    await harness.messages(2);
+    await harness.restartBot();
+    discord.dispatch('MESSAGE_CREATE', sent);
+    discord.dmMessage({ author: alice, content: 'second' });
+    await harness.messages(4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(
+      discord.sentMessages().map((message) => message.content),
+      ['I see 0 photos.', 'You asked: hello', 'I see 0 photos.', 'You asked: second'],
+    );
+    assert.equal(discord.identifyCount, 2);
+  });
+
+  test('a 429 from REST is retried by discord.js', async () => {
+    harness = await startDiscordHarness();
+    harness.discord.failNext(/\/channels\/\d+\/messages$/, { status: 429, retryAfterSeconds: 0.5 });
+    harness.discord.dmMessage({ author: alice, content: 'hello' });
+    const messages = await harness.messages(2);
+    assert.deepEqual(messages.map((message) => message.content), ['I see 0 photos.', 'You asked: hello']);
+  });
+});
