@@ -12,6 +12,7 @@ import { openDatabase, Store } from '../storage/index.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
+import { measureDiscord } from './discord-bench.js';
 import { measureTelegram } from './telegram-bench.js';
 
 interface Row {
@@ -144,6 +145,8 @@ try {
   await coreTurns(folder.path, 100, 'warm-up.sqlite');
   await preprocess(2, 1536, photo);
   const telegram = await measureTelegram(500, 1000);
+  // discord.js keeps to Discord's global 50 requests a second, which bounds the burst.
+  const discord = await measureDiscord(200, 200);
   printTable(
     timingTable([
       await coreTurns(folder.path, 2000, 'core.sqlite'),
@@ -151,11 +154,13 @@ try {
       await preprocess(20, 1536, photo),
       await preprocess(20, 512, photo),
       { name: 'telegram update to answer, real grammy + fake Bot API, one at a time', samples: telegram.latencyMs },
+      { name: 'discord message to answer, real discord.js + fake gateway and REST, one at a time', samples: discord.latencyMs },
     ]),
   );
   console.log(
     `\nTelegram burst: ${telegram.throughputUpdates} updates across 50 chats answered at ${telegram.updatesPerSecond.toFixed(0)} updates per second.`,
   );
+  console.log(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
   if (!process.argv.includes('--no-model')) {
     console.log('');
     printTable(modelTable(await measureModels(folder.path)));

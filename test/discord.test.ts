@@ -101,6 +101,31 @@ describe('messages', () => {
   });
 });
 
+describe('bad input', () => {
+  test('an expired attachment, a mention alone, a voice message and a PDF each get a kind message', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const expired = discord.attachment(await solidJpeg(50, 50), { filename: 'old.jpg', contentType: 'image/jpeg', delivery: 'expired' });
+    discord.dmMessage({ author: alice, content: 'what is it?', attachments: [expired] });
+    await harness.messages(1);
+    discord.guildMessage({ author: alice, content: '', mentionsBot: true });
+    await harness.messages(2);
+    const voice = discord.attachment(new Uint8Array([0x4f, 0x67, 0x67, 0x53]), { filename: 'voice-message.ogg', contentType: 'audio/ogg', durationSecs: 2 });
+    discord.dmMessage({ author: alice, content: '', attachments: [voice], flags: 8192 });
+    await harness.messages(3);
+    const pdf = discord.attachment(new TextEncoder().encode('%PDF-1.4'), { filename: 'menu.pdf', contentType: 'application/pdf' });
+    discord.dmMessage({ author: alice, content: '', attachments: [pdf] });
+    const messages = (await harness.messages(4)).map((message) => message.content);
+    assert.deepEqual(messages, [
+      'I could not download that photo. Please send it again.',
+      'Send a photo, or type a question.',
+      'I cannot listen to voice messages yet. Please type your question instead.',
+      'I cannot use files of that type; photos and image files work. Send me a photo, a photo with a question, or type a question.',
+    ]);
+    assert.equal(harness.model.requests.length, 0);
+  });
+});
+
 describe('commands', () => {
   test('commands are registered in the test server; /describe answers; /mydata is private', async () => {
     harness = await startDiscordHarness();

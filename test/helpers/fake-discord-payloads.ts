@@ -1,6 +1,7 @@
 import {
   ApplicationCommandType, ChannelType, GuildDefaultMessageNotifications, GuildExplicitContentFilter, GuildMFALevel, GuildNSFWLevel,
-  GuildPremiumTier, GuildSystemChannelFlags, GuildVerificationLevel, InteractionContextType, InteractionType, Locale, MessageType, PermissionFlagsBits,
+  GuildPremiumTier, GuildSystemChannelFlags, GuildVerificationLevel, InteractionContextType, InteractionType, Locale, MessageReferenceType, MessageType,
+  PermissionFlagsBits,
   type APIApplicationCommand, type APIApplicationCommandInteraction, type APIApplicationCommandInteractionDataOption, type APIAttachment,
   type APIDMChannel, type APIGuildMember, type APIInteractionGuildMember, type APIMessage, type APIRole, type APITextChannel, type APIUser,
   type GatewayGuildCreateDispatchData, type GatewayMessageCreateDispatchData, type RESTPostAPIApplicationCommandsJSONBody,
@@ -134,7 +135,7 @@ export function userMessagePayload(input: UserMessageInput, guild?: { id: string
     channel_id: input.channelId, author: input.author, content: input.content, attachments: [...(input.attachments ?? [])], flags: input.flags ?? 0,
     ...(reference && {
       type: MessageType.Reply, referenced_message: reference,
-      message_reference: { type: 0, message_id: reference.id, channel_id: reference.channel_id, ...(guild && { guild_id: guild.id }) },
+      message_reference: { type: MessageReferenceType.Default, message_id: reference.id, channel_id: reference.channel_id, ...(guild && { guild_id: guild.id }) },
     }),
   });
   if (!guild) return { ...message, channel_type: ChannelType.DM };

@@ -1,5 +1,5 @@
 import {
-  ChannelType, InteractionResponseType, InteractionType, MessageFlags, MessageType, PermissionFlagsBits,
+  ApplicationCommandType, ChannelType, InteractionResponseType, InteractionType, MessageFlags, MessageReferenceType, MessageType, PermissionFlagsBits,
   type APIAllowedMentions, type APIApplicationCommand, type APIAttachment, type APIDMChannel, type APIEmbed, type APIMessage, type APITextChannel,
   type APIUser, type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
@@ -82,7 +82,7 @@ interface MessageBody {
   poll?: unknown;
 }
 
-/** Discord counts the limit in characters; counting UTF-16 units is stricter, so what passes here passes there. */
+/** Counted in UTF-16 units (`.length`): at least as strict as Discord's count, so what passes here passes there. */
 const contentLimit = 2000;
 const uploadLimitBytes = 10 * 1024 * 1024;
 
@@ -154,6 +154,17 @@ export function registerRoutes(router: RestRouter, state: DiscordState): void {
   on('PATCH /webhooks/:applicationId/:token/messages/:messageId', (request) => routes.editWebhookMessage(request), 'none');
   on('DELETE /webhooks/:applicationId/:token/messages/:messageId', (request) => routes.deleteWebhookMessage(request), 'none');
   on('POST /webhooks/:applicationId/:token', (request) => routes.followUp(request), 'none');
+}
+
+/** What `with_response=true` asks for: the interaction and the message the callback made. */
+function callbackResponse(interaction: InteractionRecord, type: InteractionResponseType): unknown {
+  const original = interaction.original;
+  const summary = {
+    id: interaction.id, type: InteractionType.ApplicationCommand, response_message_id: original?.id,
+    response_message_loading: type === InteractionResponseType.DeferredChannelMessageWithSource,
+    response_message_ephemeral: ((original?.flags ?? 0) & MessageFlags.Ephemeral) !== 0,
+  };
+  return { interaction: summary, resource: { type, ...(original && { message: original }) } };
 }
 
 function raise(error: Error): never {
@@ -272,13 +283,9 @@ class RestRoutes {
       interaction.original = this.interactionMessage(interaction, { flags: (data.flags ?? 0) | MessageFlags.Loading }, [], interaction.messageType);
     }
     interaction.acknowledged = true;
-    this.respond(interaction, { kind: 'callback', callbackType: type, ...(data.content != null && { content: data.content }), ...(data.flags != null && { flags: data.flags }) }, body, files);
-    if (query.with_response !== 'true') return noContent;
-    const original = interaction.original;
-    return {
-      interaction: { id: interaction.id, type: InteractionType.ApplicationCommand, response_message_id: original?.id, response_message_loading: type === 5, response_message_ephemeral: ((original?.flags ?? 0) & MessageFlags.Ephemeral) !== 0 },
-      resource: { type, ...(original && { message: original }) },
-    };
+    const recorded = { ...(data.content != null && { content: data.content }), ...(data.flags != null && { flags: data.flags }) };
+    this.respond(interaction, { kind: 'callback', callbackType: type, ...recorded }, body, files);
+    return query.with_response === 'true' ? callbackResponse(interaction, type) : noContent;
   }
 
   /** `@original` arrives percent-encoded (`%40original`) too; paths are decoded before routing. */
@@ -387,7 +394,7 @@ function replyReference(channel: ChannelRecord, body: MessageBody): Partial<APIM
   }
   return {
     type: MessageType.Reply, referenced_message: target,
-    message_reference: { type: 0, message_id: target.id, channel_id: channel.payload.id, ...(channel.guild && { guild_id: channel.guild.id }) },
+    message_reference: { type: MessageReferenceType.Default, message_id: target.id, channel_id: channel.payload.id, ...(channel.guild && { guild_id: channel.guild.id }) },
   };
 }
 
@@ -406,5 +413,5 @@ function validateCommand(command: RESTPostAPIApplicationCommandsJSONBody, index?
 }
 
 function sameCommand(existing: APIApplicationCommand[], command: RESTPostAPIApplicationCommandsJSONBody): APIApplicationCommand | undefined {
-  return existing.find((entry) => entry.name === command.name && entry.type === (command.type ?? 1));
+  return existing.find((entry) => entry.name === command.name && entry.type === (command.type ?? ApplicationCommandType.ChatInput));
 }
