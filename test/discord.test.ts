@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { FilePart } from '../core/index.js';
 import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
-import { discordUser } from './helpers/fake-discord.js';
+import { join } from 'node:path';
+import { discordUser, startFakeDiscord } from './helpers/fake-discord.js';
+import { privateChat, startFakeTelegram, telegramUser } from './helpers/fake-telegram.js';
+import { runEntry } from './helpers/run-cli.js';
+import { makeTempFolder } from './helpers/temp-folder.js';
 import { startDiscordHarness, type DiscordHarness } from './helpers/discord-harness.js';
 import { solidJpeg } from './helpers/images.js';
 
@@ -210,5 +214,45 @@ describe('gateway faults', () => {
     harness.discord.dmMessage({ author: alice, content: 'hello' });
     const messages = await harness.messages(2);
     assert.deepEqual(messages.map((message) => message.content), ['I see 0 photos.', 'You asked: hello']);
+  });
+});
+
+describe('npm start with both tokens', () => {
+  test('runs the Discord and Telegram bots in one process; both answer; SIGTERM stops both', async () => {
+    const discord = await startFakeDiscord();
+    const telegram = await startFakeTelegram();
+    const folder = makeTempFolder();
+    try {
+      const telegramUserOne = telegramUser({ id: 4242 });
+      const answered = (async () => {
+        await discord.waitFor((call) => call.method === 'PUT' && call.path.includes('/commands'), { timeoutMs: 30_000 });
+        await telegram.waitFor((call) => call.method === 'setMyCommands', { timeoutMs: 30_000 });
+        discord.dmMessage({ author: alice, content: 'hello from discord' });
+        telegram.sendText({ chat: privateChat(telegramUserOne), from: telegramUserOne, text: '/help' });
+        await discord.waitFor((call) => call.method === 'POST' && call.route === 'POST /channels/:channelId/messages', { timeoutMs: 30_000 });
+        await telegram.waitFor((call) => call.method === 'sendMessage', { timeoutMs: 30_000 });
+      })();
+      const result = await runEntry('bots/main.ts', [], {
+        environment: {
+          DISCORD_BOT_TOKEN: discord.token,
+          DISCORD_API_ROOT: discord.apiRoot,
+          TELEGRAM_BOT_TOKEN: telegram.token,
+          TELEGRAM_API_ROOT: telegram.apiRoot,
+          DATA_DIR: join(folder.path, 'data'),
+          MODELS_DIR: join(folder.path, 'models'),
+        },
+        stopWhen: answered,
+      });
+      await answered;
+      assert.equal(result.code, 0, result.stderr);
+      // No model is installed here: the answer says so, in one kind sentence.
+      assert.match(discord.sentMessages()[0]!.content, /^No vision model is set up on this server yet/);
+      assert.match(result.stderr, /"msg":"discord bot ready"/);
+      assert.doesNotMatch(result.stderr, /hello from discord/);
+    } finally {
+      await discord.close();
+      await telegram.close();
+      folder.remove();
+    }
   });
 });
