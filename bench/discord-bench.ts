@@ -5,12 +5,8 @@
  */
 import { discordUser } from '../test/helpers/fake-discord.js';
 import { startDiscordHarness } from '../test/helpers/discord-harness.js';
+import type { PlatformFigures } from './platform-figures.js';
 
-export interface PlatformFigures {
-  readonly latencyMs: number[];
-  readonly perSecond: number;
-  readonly burst: number;
-}
 
 const USERS = 50;
 

@@ -158,7 +158,7 @@ try {
     ]),
   );
   console.log(
-    `\nTelegram burst: ${telegram.throughputUpdates} updates across 50 chats answered at ${telegram.updatesPerSecond.toFixed(0)} updates per second.`,
+    `\nTelegram burst: ${telegram.burst} updates across 50 chats answered at ${telegram.perSecond.toFixed(0)} updates per second.`,
   );
   console.log(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
   if (!process.argv.includes('--no-model')) {

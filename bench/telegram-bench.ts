@@ -5,16 +5,12 @@
  */
 import { privateChat, telegramUser } from '../test/helpers/fake-telegram.js';
 import { startTelegramHarness } from '../test/helpers/telegram-harness.js';
+import type { PlatformFigures } from './platform-figures.js';
 
-export interface TelegramFigures {
-  readonly latencyMs: number[];
-  readonly updatesPerSecond: number;
-  readonly throughputUpdates: number;
-}
 
 const CHATS = 50;
 
-export async function measureTelegram(sequentialUpdates: number, burstUpdates: number): Promise<TelegramFigures> {
+export async function measureTelegram(sequentialUpdates: number, burstUpdates: number): Promise<PlatformFigures> {
   const harness = await startTelegramHarness();
   try {
     const users = Array.from({ length: CHATS }, (_, index) => telegramUser({ id: 50_000 + index }));
@@ -40,7 +36,7 @@ export async function measureTelegram(sequentialUpdates: number, burstUpdates: n
     expected += burstUpdates * 2;
     await harness.messages(expected, undefined, 300_000);
     const seconds = (performance.now() - started) / 1000;
-    return { latencyMs, updatesPerSecond: burstUpdates / seconds, throughputUpdates: burstUpdates };
+    return { latencyMs, perSecond: burstUpdates / seconds, burst: burstUpdates };
   } finally {
     await harness.close();
   }
