@@ -1,5 +1,6 @@
 import {
   EmbeddedVisionModel,
+  OpenAiVisionModel,
   locateModel,
   ModelSetupError,
   parseDtypeSetting,
@@ -21,11 +22,21 @@ export async function chooseVisionModel(config: Config, logger: Logger): Promise
   switch (config.VLM_BACKEND) {
     case 'embedded':
       return loadEmbedded(config, logger);
-    case 'openai':
-      return {
-        setupHint:
-          'No vision model is set up: the openai backend (VLM_BACKEND=openai) is not part of this version yet; use VLM_BACKEND=embedded.',
-      };
+    case 'openai': {
+      const model = new OpenAiVisionModel({
+        // The schema requires VLM_BASE_URL with this backend.
+        baseUrl: config.VLM_BASE_URL!,
+        ...(config.VLM_API_KEY ? { apiKey: config.VLM_API_KEY } : {}),
+        model: config.VLM_MODEL,
+        timeoutMs: config.VLM_TIMEOUT_S * 1000,
+        concurrency: config.VLM_CONCURRENCY,
+        maxImages: config.MAX_IMAGES_PER_TURN,
+        logger,
+      });
+      // A warning at most: the GPU host may come up after the bot.
+      void model.checkServer();
+      return { model };
+    }
   }
 }
 

@@ -20,3 +20,5 @@ export { EmbeddedVisionModel } from './models/embedded/embedded-vision-model.js'
 export { locateModel, ModelSetupError, parseDtypeSetting } from './models/embedded/model-folder.js';
 export type { ModelPreset } from './models/presets.js';
 export { findPreset, PRESETS } from './models/presets.js';
+export type { OpenAiModelOptions } from './models/openai/openai-vision-model.js';
+export { OpenAiVisionModel } from './models/openai/openai-vision-model.js';

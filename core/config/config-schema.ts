@@ -23,6 +23,7 @@ export const configSchema = z
     VLM_DTYPE: z.string().regex(/^[a-z0-9_=,\s]+$/, 'a dtype such as q4, or pairs such as vision_encoder=int8,decoder_model_merged=q4').optional(),
     VLM_IMAGE_SPLITTING: z.enum(['auto', 'on', 'off']).default('auto'),
     VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
+    VLM_CONCURRENCY: positiveInteger.max(256).default(4),
     VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
     // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
     HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { runEntry } from './helpers/run-cli.js';
+import { makeTempFolder } from './helpers/temp-folder.js';
+import { createLogger, silentLogger } from '../core/log.js';
+import { ModelError } from '../core/models/model-error.js';
+import type { ChatMessage, GenerateRequest } from '../core/models/index.js';
+import { OpenAiVisionModel } from '../core/models/openai/openai-vision-model.js';
+import { imageOf, makeHarness } from './helpers/assistant-harness.js';
+import { startFakeChatServer, type FakeChatServer } from './helpers/fake-chat-completions.js';
+import { solidJpeg } from './helpers/images.js';
+
+let server: FakeChatServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function model(options: Partial<ConstructorParameters<typeof OpenAiVisionModel>[0]> = {}): OpenAiVisionModel {
+  return new OpenAiVisionModel({
+    baseUrl: server!.baseUrl,
+    model: 'served-model',
+    apiKey: 'sk-test',
+    timeoutMs: 2000,
+    concurrency: 4,
+    backoffMs: () => 5,
+    logger: silentLogger(),
+    ...options,
+  });
+}
+
+async function collect(source: OpenAiVisionModel, request: GenerateRequest): Promise<string[]> {
+  const deltas: string[] = [];
+  for await (const part of source.generate(request)) if (part.type === 'text-delta') deltas.push(part.text);
+  return deltas;
+}
+
+const ask = (text = 'what is it?'): ChatMessage[] => [
+  { role: 'system', content: [{ type: 'text', text: 'rules' }] },
+  { role: 'user', content: [{ type: 'text', text: 'earlier question' }] },
+  { role: 'assistant', content: [{ type: 'text', text: 'earlier answer' }] },
+  { role: 'user', content: [{ type: 'file', mediaType: 'image/jpeg', data: new Uint8Array([0xff, 0xd8, 0xff]) }, { type: 'text', text }] },
+];
+
+describe('the OpenAI-compatible backend', () => {
+  test('sends the system prompt, history and the image as a data URL, and streams tokens in order', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ chunks: ['A red ', 'door. ', 'It is open.'] }];
+    assert.deepEqual(await collect(model(), { messages: ask(), maxOutputTokens: 120 }), ['A red ', 'door. ', 'It is open.']);
+    const [request] = server.requests;
+    assert.equal(request!.path, '/v1/chat/completions');
+    assert.equal(request!.authorization, 'Bearer sk-test');
+    assert.equal(request!.body.stream, true);
+    assert.equal(request!.body.max_tokens, 120);
+    assert.deepEqual(request!.body.messages, [
+      { role: 'system', content: 'rules' },
+      { role: 'user', content: [{ type: 'text', text: 'earlier question' }] },
+      { role: 'assistant', content: 'earlier answer' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/' } }, { type: 'text', text: 'what is it?' }] },
+    ]);
+  });
+
+  test('429 and 5xx before the first token are retried; a failure after it is not', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ status: 503 }, { status: 429 }, { chunks: ['Fine.'] }];
+    assert.deepEqual(await collect(model(), { messages: ask(), maxOutputTokens: 50 }), ['Fine.']);
+    assert.equal(server.requests.length, 3);
+
+    server.replies = [{ chunks: ['One. ', 'Two. '], dropAfter: 1 }, { chunks: ['Never.'] }];
+    const received: string[] = [];
+    await assert.rejects(async () => {
+      for await (const part of model().generate({ messages: ask(), maxOutputTokens: 50 })) if (part.type === 'text-delta') received.push(part.text);
+    }, ModelError);
+    assert.deepEqual(received, ['One. ']);
+    assert.equal(server.requests.length, 4, 'no second request after text was streamed');
+  });
+
+  test('a stream that stalls is stopped by the timeout; an abort cancels the request', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ chunks: ['Start. ', 'never'], stallAfter: 1 }];
+    await assert.rejects(
+      collect(model({ timeoutMs: 300 }), { messages: ask(), maxOutputTokens: 50 }),
+      (error: unknown) => error instanceof ModelError && error.kind === 'timeout',
+    );
+    const stop = new AbortController();
+    server.replies = [{ chunks: ['Start. ', 'never'], stallAfter: 1 }];
+    setTimeout(() => stop.abort(), 100);
+    await assert.rejects(
+      collect(model(), { messages: ask(), maxOutputTokens: 50, signal: stop.signal }),
+      (error: unknown) => error instanceof ModelError && error.kind === 'aborted',
+    );
+  });
+
+  test('a server that is down: the user gets one kind message and the turn is failed', async () => {
+    server = await startFakeChatServer();
+    const down = model({ baseUrl: 'http://127.0.0.1:9/v1', attempts: 2 });
+    const harness = makeHarness(down);
+    try {
+      const parts = await harness.send({ text: 'what is this?', images: [imageOf(await solidJpeg(16, 16))] });
+      assert.deepEqual(parts.map((part) => part.text), ['The model I use to answer is not reachable right now. Please try again in a little while.']);
+      const user = harness.store.findUser({ platform: 'test', platformUserId: 'alice' })!;
+      assert.equal(harness.store.exportUser(user.id)!.conversations[0]!.turns[0]!.failure, 'model-unavailable');
+    } finally {
+      harness.close();
+    }
+  });
+
+  test('npm start -- describe answers through VLM_BACKEND=openai with no change elsewhere', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ chunks: ['A small red square. ', 'Nothing else is in the photo.'] }];
+    const folder = makeTempFolder();
+    try {
+      const photo = join(folder.path, 'photo.jpg');
+      writeFileSync(photo, await solidJpeg(40, 40));
+      const result = await runEntry('bots/main.ts', ['describe', photo, 'what is it?'], {
+        environment: { DATA_DIR: join(folder.path, 'data'), VLM_BACKEND: 'openai', VLM_BASE_URL: server.baseUrl, VLM_MODEL: 'served-model' },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'A small red square.\nNothing else is in the photo.\n');
+      const content = (server.requests[0]!.body.messages as Array<{ content: unknown }>).at(-1)!.content as Array<{ type: string; image_url?: { url: string } }>;
+      assert.match(content[0]!.image_url!.url, /^data:image\/jpeg;base64,\/9j\//);
+    } finally {
+      folder.remove();
+    }
+  });
+
+  test('at start, one log line says whether the server lists the model', async () => {
+    server = await startFakeChatServer(['other-model']);
+    let written = '';
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) }) });
+    await model({ logger }).checkServer();
+    assert.match(written, /the model server does not list VLM_MODEL/);
+    assert.doesNotMatch(written, /sk-test/);
+  });
+});
