@@ -13,6 +13,7 @@ import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
 import { measureDiscord } from './discord-bench.js';
+import { measureOpenAi } from './openai-bench.js';
 import { measureTelegram } from './telegram-bench.js';
 
 interface Row {
@@ -161,6 +162,13 @@ try {
     `\nTelegram burst: ${telegram.burst} updates across 50 chats answered at ${telegram.perSecond.toFixed(0)} updates per second.`,
   );
   console.log(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
+  const [backend, raw] = await measureOpenAi();
+  console.log('');
+  printTable([
+    ['openai backend, 4,000-token answer at full speed', 'first chunk ms', 'tokens/s'],
+    ...[backend!, raw!].map((row) => [row.label, row.firstChunkMs.toFixed(2), row.tokensPerSecond.toFixed(0)]),
+    ['backend / raw', (backend!.firstChunkMs / raw!.firstChunkMs).toFixed(2) + 'x', (backend!.tokensPerSecond / raw!.tokensPerSecond).toFixed(2) + 'x'],
+  ]);
   if (!process.argv.includes('--no-model')) {
     console.log('');
     printTable(modelTable(await measureModels(folder.path)));

@@ -127,6 +127,53 @@ describe('the OpenAI-compatible backend', () => {
     }
   });
 
+  test('through the assistant: clean plain text, a re-sent stored photo, a malformed chunk, a stall, users kept apart', async () => {
+    server = await startFakeChatServer();
+    const backend = model({ timeoutMs: 300 });
+    const harness = makeHarness(backend);
+    try {
+      server.replies = [{ chunks: ['**Red door** ', '🚪. ', 'It is *open*.'] }];
+      const first = await harness.send({ text: 'what is it?', images: [imageOf(await solidJpeg(32, 32))] });
+      assert.deepEqual(first.map((part) => part.text), ['Red door.', 'It is open.']);
+      server.replies = [{ chunks: ['Yes.'] }];
+      await harness.send({ text: 'is it open?' });
+      const imageUrl = (request: number) =>
+        ((server!.requests[request]!.body.messages as Array<{ content: unknown }>).at(-1)!.content as Array<{ image_url?: { url: string } }>)[0]!
+          .image_url?.url;
+      assert.equal(imageUrl(1), imageUrl(0), 'the follow-up re-sends the stored photo');
+
+      server.replies = [{ chunks: ['Fine. ', 'broken'], malformedAfter: 1 }];
+      const malformed = await harness.send({ text: 'and now?' });
+      assert.deepEqual(malformed.map((part) => part.text), ['Sorry, something went wrong while I was answering. Please try again.']);
+
+      server.replies = [{ chunks: ['Start', 'never'], stallAfter: 1 }];
+      const stalled = await harness.send({ text: 'and then?' });
+      assert.equal(stalled.at(-1)!.type, 'problem');
+      const user = harness.store.findUser({ platform: 'test', platformUserId: 'alice' })!;
+      const failures = harness.store.exportUser(user.id)!.conversations[0]!.turns.map((turn) => turn.failure);
+      assert.deepEqual(failures, [null, null, 'model-failed', 'timeout']);
+
+      server.replies = [{ chunks: ['Answer.'] }];
+      await Promise.all([harness.send({ userId: 'carol', text: 'carol asks' }), harness.send({ userId: 'dave', text: 'dave asks' })]);
+      for (const request of server.requests.slice(-2)) {
+        const texts = JSON.stringify(request.body.messages);
+        assert.ok(!(texts.includes('carol asks') && texts.includes('dave asks')), 'two users never share a prompt');
+      }
+    } finally {
+      harness.close();
+    }
+  });
+
+  test('an abort mid-stream closes the connection', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ chunks: ['Start. ', 'never'], stallAfter: 1 }];
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    await assert.rejects(collect(model(), { messages: ask(), maxOutputTokens: 50, signal: stop.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(server.clientHangUps, 1);
+  });
+
   test('at start, one log line says whether the server lists the model', async () => {
     server = await startFakeChatServer(['other-model']);
     let written = '';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What one chat-completions request gets: SSE chunks, or a failure, optionally stalling. */
 export type FakeReply =
-  | { readonly chunks: readonly string[]; readonly stallAfter?: number; readonly dropAfter?: number }
+  | { readonly chunks: readonly string[]; readonly stallAfter?: number; readonly dropAfter?: number; readonly malformedAfter?: number }
   | { readonly status: number; readonly retryAfterSeconds?: number; readonly message?: string };
 
 export interface FakeChatServer {
@@ -12,6 +12,8 @@ export interface FakeChatServer {
   /** Replies used in order; the last one repeats. */
   replies: FakeReply[];
   readonly models: string[];
+  /** Connections the client closed before the reply ended (an abort). */
+  readonly clientHangUps: number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startFakeChatServer(models: string[] = ['served-model']): 
     requests: [],
     replies: [{ chunks: ['Hello.'] }],
     models,
+    clientHangUps: 0,
     close: async () => undefined,
   };
   const server = createServer((request, response) => void handle(request, response));
@@ -49,6 +52,9 @@ export async function startFakeChatServer(models: string[] = ['served-model']): 
       return;
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    response.on('close', () => {
+      if (!response.writableFinished) (state as { clientHangUps: number }).clientHangUps += 1;
+    });
     for (const [index, text] of reply.chunks.entries()) {
       if (reply.dropAfter === index) {
         // Let the chunks already written reach the client before the connection is cut.
@@ -57,6 +63,10 @@ export async function startFakeChatServer(models: string[] = ['served-model']): 
         return;
       }
       if (reply.stallAfter === index) return; // keeps the connection open and silent
+      if (reply.malformedAfter === index) {
+        response.end('data: {"choices": [ this is not json\n\n');
+        return;
+      }
       const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] };
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     }
