@@ -21,7 +21,6 @@ export async function runTelegram(app: App, token: string, stopSignal: AbortSign
   });
   await telegram.bot.init();
   await telegram.registerCommands();
-  if (app.setupHint) logger.warn(app.setupHint);
 
   if (webhook) {
     const handle = webhookCallback(telegram.bot, 'http', {
