@@ -136,6 +136,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE settings ADD COLUMN streaming TEXT NOT NULL DEFAULT 'off' CHECK (streaming IN ('off', 'edits'));`);
     },
   },
+  {
+    version: 6,
+    description: 'opt-in echo of what a voice question was heard as',
+    up(db) {
+      db.exec(`ALTER TABLE settings ADD COLUMN voice_echo TEXT NOT NULL DEFAULT 'off' CHECK (voice_echo IN ('off', 'on'));`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

@@ -19,13 +19,17 @@ export type LanguageSetting = 'auto' | 'en' | 'zh';
 /** `edits`: show the answer growing in one message (edited at most once a second) before the final messages. */
 export type StreamingSetting = 'off' | 'edits';
 
+/** `on`: a voice question is answered with "You asked: …" first, so the user can tell it was heard right. */
+export type VoiceEchoSetting = 'off' | 'on';
+
 export interface UserSettings {
   readonly replyLength: ReplyLength;
   readonly language: LanguageSetting;
   readonly streaming: StreamingSetting;
+  readonly voiceEcho: VoiceEchoSetting;
 }
 
-export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto', streaming: 'off' };
+export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off' };
 
 export interface ConversationRecord {
   readonly id: number;

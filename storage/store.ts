@@ -12,6 +12,7 @@ import {
   type QuestionSource,
   type ReplyLength,
   type StreamingSetting,
+  type VoiceEchoSetting,
   type TurnRecord,
   type TurnStatus,
   type UserExport,
@@ -31,6 +32,7 @@ interface SettingsRow {
   reply_length: ReplyLength;
   language: LanguageSetting;
   streaming: StreamingSetting;
+  voice_echo: VoiceEchoSetting;
 }
 
 interface ConversationRow {
@@ -82,6 +84,7 @@ const toSettings = (row: SettingsRow): UserSettings => ({
   replyLength: row.reply_length,
   language: row.language,
   streaming: row.streaming,
+  voiceEcho: row.voice_echo,
 });
 
 const toConversation = (row: ConversationRow): ConversationRecord => ({
@@ -176,6 +179,7 @@ export class Store {
         replyLength: patch.replyLength ?? current.replyLength,
         language: patch.language ?? current.language,
         streaming: patch.streaming ?? current.streaming,
+        voiceEcho: patch.voiceEcho ?? current.voiceEcho,
       };
       this.#sql.upsertSettings.run({ userId, ...next, now: this.#now() });
       return next;
@@ -371,13 +375,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM users WHERE platform = @platform AND platform_user_id = @platformUserId',
     ),
     getUser: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),
-    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language, streaming FROM settings WHERE user_id = ?'),
-    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; streaming: string; now: number }>(
-      `INSERT INTO settings (user_id, reply_length, language, streaming, updated_at)
-       VALUES (@userId, @replyLength, @language, @streaming, @now)
+    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language, streaming, voice_echo FROM settings WHERE user_id = ?'),
+    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; streaming: string; voiceEcho: string; now: number }>(
+      `INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at)
+       VALUES (@userId, @replyLength, @language, @streaming, @voiceEcho, @now)
        ON CONFLICT (user_id) DO UPDATE SET
          reply_length = excluded.reply_length, language = excluded.language, streaming = excluded.streaming,
-         updated_at = excluded.updated_at`,
+         voice_echo = excluded.voice_echo, updated_at = excluded.updated_at`,
     ),
 
     openConversation: db.prepare<{ userId: number; chatId: string }, ConversationRow>(

@@ -83,6 +83,12 @@ function insertRealisticRows(db: Database.Database, version: number): void {
   if (version >= 4) {
     db.exec(`INSERT INTO processed_events (platform, event_id, processed_at) VALUES ('telegram', '900001', 1700000011000);`);
   }
+  if (version >= 5) {
+    db.exec(`UPDATE settings SET streaming = 'edits' WHERE user_id = 1;`);
+  }
+  if (version >= 6) {
+    db.exec(`UPDATE settings SET voice_echo = 'on' WHERE user_id = 1;`);
+  }
 }
 
 describe('storage migrations', () => {
@@ -150,7 +156,7 @@ describe('storage migrations', () => {
           INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data)
             VALUES (10, 1, 10, 1700000020000, 1700003620000, 'image/png', 8, 8, x'89504e47');
           INSERT INTO deliveries (turn_id, platform_message_id) VALUES (10, '301');
-          INSERT INTO settings (user_id, reply_length, language, streaming, updated_at) VALUES (2, 'detailed', 'en', 'edits', 1700000021000);
+          INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at) VALUES (2, 'detailed', 'en', 'edits', 'on', 1700000021000);
         `);
         assert.deepEqual(upgraded.pragma('foreign_key_check'), []);
       } finally {

@@ -82,11 +82,14 @@ describe('Store basics', () => {
       assert.notEqual(store.ensureUser({ platform: 'discord', platformUserId: '42' }).id, user.id);
 
       assert.deepEqual(store.getSettings(user.id), DEFAULT_SETTINGS);
-      assert.deepEqual(store.updateSettings(user.id, { language: 'zh' }), { replyLength: 'normal', language: 'zh', streaming: 'off' });
-      assert.deepEqual(store.updateSettings(user.id, { replyLength: 'short' }), { replyLength: 'short', language: 'zh', streaming: 'off' });
-      assert.deepEqual(store.getSettings(user.id), { replyLength: 'short', language: 'zh', streaming: 'off' });
+      const defaults = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off' };
+      assert.deepEqual(store.updateSettings(user.id, { language: 'zh' }), { ...defaults, language: 'zh' });
+      assert.deepEqual(store.updateSettings(user.id, { replyLength: 'short' }), { ...defaults, replyLength: 'short', language: 'zh' });
+      assert.deepEqual(store.getSettings(user.id), { ...defaults, replyLength: 'short', language: 'zh' });
       assert.equal(store.updateSettings(user.id, { streaming: 'edits' }).streaming, 'edits');
       assert.throws(() => store.updateSettings(user.id, { streaming: 'loud' as never }), /CHECK/);
+      assert.deepEqual(store.updateSettings(user.id, { voiceEcho: 'on' }), { replyLength: 'short', language: 'zh', streaming: 'edits', voiceEcho: 'on' });
+      assert.throws(() => store.updateSettings(user.id, { voiceEcho: 'loud' as never }), /CHECK/);
       assert.throws(() => store.updateSettings(user.id, { language: 'fr' as never }), /CHECK/);
       assert.equal(store.getSettings(user.id).language, 'zh');
     });
