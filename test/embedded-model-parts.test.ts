@@ -12,6 +12,7 @@ import {
   locateModel,
   ModelSetupError,
   parseDtypeSetting,
+  SMOLVLM_SESSIONS,
 } from '../core/models/embedded/model-folder.js';
 import { toSmolVlmPrompt } from '../core/models/embedded/smolvlm-messages.js';
 import { TokenQueue } from '../core/models/embedded/token-queue.js';
@@ -79,17 +80,17 @@ test('a folder prepared by hand: dtypes follow the files present; missing files 
     }
     const location = locateModel(modelFolder, '/unused');
     assert.equal(location.preset, undefined);
-    assert.deepEqual(chooseDtypes(location, 'cpu'), { vision_encoder: 'fp32', embed_tokens: 'q8', decoder_model_merged: 'q4' });
-    assert.deepEqual(chooseDtypes(location, 'cpu', { decoder_model_merged: 'fp32' }).decoder_model_merged, 'fp32');
+    assert.deepEqual(chooseDtypes(location, 'cpu', SMOLVLM_SESSIONS), { vision_encoder: 'fp32', embed_tokens: 'q8', decoder_model_merged: 'q4' });
+    assert.deepEqual(chooseDtypes(location, 'cpu', SMOLVLM_SESSIONS, { decoder_model_merged: 'fp32' }).decoder_model_merged, 'fp32');
     assert.throws(
-      () => assertModelPresent(location, chooseDtypes(location, 'cpu'), 'cpu'),
+      () => assertModelPresent(location, chooseDtypes(location, 'cpu', SMOLVLM_SESSIONS), 'cpu'),
       (error: unknown) => error instanceof ModelSetupError && /is missing .*config\.json and 3 more files/.test(error.hint),
     );
 
     const preset = locateModel('SmolVLM-500M', join(folder.path, 'models'));
     assert.equal(preset.preset?.name, 'smolvlm-500m');
     assert.throws(
-      () => assertModelPresent(preset, chooseDtypes(preset, 'cuda'), 'cuda'),
+      () => assertModelPresent(preset, chooseDtypes(preset, 'cuda', SMOLVLM_SESSIONS), 'cuda'),
       (error: unknown) =>
         error instanceof ModelSetupError &&
         error.hint === 'The vision model smolvlm-500m is not installed. Run: npm run models -- pull smolvlm-500m --device cuda',

@@ -9,7 +9,7 @@ export type DeviceKind = 'cpu' | 'cuda';
 
 export interface ModelPreset {
   readonly name: string;
-  readonly task: 'vision-language';
+  readonly task: 'vision-language' | 'speech-to-text';
   readonly description: string;
   /** Hub repository id, e.g. `HuggingFaceTB/SmolVLM-256M-Instruct`. */
   readonly repository: string;
@@ -20,8 +20,8 @@ export interface ModelPreset {
   /** ONNX session names; the file is `onnx/<session><suffix>.onnx` for the dtype chosen. */
   readonly sessions: readonly string[];
   readonly dtypes: Readonly<Record<DeviceKind, Readonly<Record<string, SessionDtype>>>>;
-  /** Image splitting multiplies vision passes (up to 13-17 per phone photo): off on CPU. */
-  readonly imageSplitting: Readonly<Record<DeviceKind, boolean>>;
+  /** Vision models: image splitting multiplies vision passes (up to 13-17 per phone photo), so off on CPU. */
+  readonly imageSplitting?: Readonly<Record<DeviceKind, boolean>>;
   /** Rough download size for the CPU files, for `list`. */
   readonly approximateCpuMegabytes: number;
 }
@@ -77,8 +77,61 @@ export const PRESETS: readonly ModelPreset[] = [
   smolvlm('smolvlm2-500m', 'HuggingFaceTB/SmolVLM2-500M-Video-Instruct', 'SmolVLM2 500M: newer training, same size as smolvlm-500m', 400),
 ];
 
+const WHISPER_CONFIG_FILES = [
+  'config.json',
+  'generation_config.json',
+  'preprocessor_config.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
+
+export const WHISPER_SESSIONS = ['encoder_model', 'decoder_model_merged'] as const;
+
+// The encoder does most of the work per note and loses the most accuracy when quantized, so it
+// stays full precision where it is small; the decoder runs once per token and quantizes well.
+const WHISPER_DTYPES = {
+  cpu: { encoder_model: 'fp32', decoder_model_merged: 'q8' },
+  cuda: { encoder_model: 'fp32', decoder_model_merged: 'fp16' },
+} as const;
+
+function whisper(
+  name: string,
+  repository: string,
+  description: string,
+  approximateCpuMegabytes: number,
+  dtypes: ModelPreset['dtypes'] = WHISPER_DTYPES,
+): ModelPreset {
+  return {
+    name,
+    task: 'speech-to-text',
+    description,
+    repository,
+    revision: 'main',
+    configFiles: WHISPER_CONFIG_FILES,
+    sessions: WHISPER_SESSIONS,
+    dtypes,
+    approximateCpuMegabytes,
+  };
+}
+
+export const SPEECH_PRESETS: readonly ModelPreset[] = [
+  whisper('whisper-tiny', 'onnx-community/whisper-tiny', 'Whisper tiny: speech to text, fastest, least accurate', 130),
+  whisper('whisper-base', 'onnx-community/whisper-base', 'Whisper base: speech to text, the default, good on a CPU', 200),
+  whisper('whisper-small', 'onnx-community/whisper-small', 'Whisper small: speech to text, clearly more accurate, slower on a CPU', 580),
+  whisper(
+    'whisper-large-v3-turbo',
+    'onnx-community/whisper-large-v3-turbo',
+    'Whisper large v3 turbo: speech to text, best accuracy and languages, for a GPU host',
+    1100,
+    { cpu: { encoder_model: 'q8', decoder_model_merged: 'q8' }, cuda: { encoder_model: 'fp16', decoder_model_merged: 'fp16' } },
+  ),
+];
+
+export const ALL_PRESETS: readonly ModelPreset[] = [...PRESETS, ...SPEECH_PRESETS];
+
 export function findPreset(name: string): ModelPreset | undefined {
-  return PRESETS.find((preset) => preset.name === name.toLowerCase());
+  return ALL_PRESETS.find((preset) => preset.name === name.toLowerCase());
 }
 
 /** The ONNX files a preset needs on one device, relative to the model folder. */

@@ -1,8 +1,10 @@
 export interface TranscribeRequest {
-  /** Encoded audio exactly as received (e.g. OGG/Opus voice notes). */
-  readonly audio: Uint8Array;
-  readonly mediaType: string;
-  /** ISO 639-1 code the user pinned; auto-detect when absent. */
+  /**
+   * Mono PCM at 16 kHz, as `core/audio` decodes it. Decoding, limits and silence are checked once
+   * in the core, so every backend hears the same audio and the user the same messages.
+   */
+  readonly samples: Float32Array;
+  /** ISO 639-1 code the user pinned; detected from the audio when absent. */
   readonly language?: string;
   readonly signal?: AbortSignal;
 }
@@ -14,8 +16,12 @@ export interface Transcript {
   readonly durationSeconds: number;
 }
 
-/** Speech to text. Failures are thrown as `ModelError`. */
+/** Speech to text. One module per backend implements it; failures are thrown as `ModelError`. */
 export interface SpeechToText {
   readonly id: string;
   transcribe(request: TranscribeRequest): Promise<Transcript>;
+  dispose?(): Promise<void>;
 }
+
+/** The sample rate every speech backend takes. */
+export const SPEECH_SAMPLE_RATE = 16_000;

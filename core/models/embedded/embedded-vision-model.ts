@@ -1,13 +1,13 @@
 import {
   AutoModelForVision2Seq,
   AutoProcessor,
-  env,
   InterruptableStoppingCriteria,
   RawImage,
   TextStreamer,
   type PreTrainedModel,
   type Processor,
 } from '@huggingface/transformers';
+import './offline-transformers.js';
 import { KeyedQueue } from '../../keyed-queue.js';
 import type { Logger } from '../../log.js';
 import { isModelError, ModelError } from '../model-error.js';
@@ -23,6 +23,7 @@ import {
   assertModelPresent,
   chooseDtypes,
   externalDataSessions,
+  SMOLVLM_SESSIONS,
   type ModelLocation,
   type SessionDtypes,
 } from './model-folder.js';
@@ -41,11 +42,6 @@ export interface EmbeddedModelOptions {
   readonly logger: Logger;
   readonly checkCuda?: () => string | undefined;
 }
-
-// Models come only from local folders: nothing is ever fetched at run time.
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-env.localModelPath = '';
 
 /**
  * SmolVLM (Idefics3) on onnxruntime-node through transformers.js: its processor, chat template and
@@ -78,7 +74,7 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     const { value, device } = await loadOnDevice(
       options.device,
       async (device) => {
-        const dtypes = chooseDtypes(location, device, options.dtypes);
+        const dtypes = chooseDtypes(location, device, SMOLVLM_SESSIONS, options.dtypes);
         assertModelPresent(location, dtypes, device);
         const processor = await AutoProcessor.from_pretrained(location.folder, { local_files_only: true });
         const model = await loadModel(location.folder, dtypes, device);

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { findPreset, onnxFiles, PRESETS, type DeviceKind, type ModelPreset } from '../presets.js';
+import { ALL_PRESETS, findPreset, onnxFiles, type DeviceKind, type ModelPreset } from '../presets.js';
 import { fileSize, findFileProblem, type FileProblemKind } from './file-checksum.js';
 import type { HubClient, HubFile } from './hub-client.js';
 import { MANIFEST_FILE, readManifest, writeManifest, type ManifestFile, type SeedManifest } from './model-manifest.js';
@@ -112,7 +112,7 @@ export class ModelStore {
   async list(): Promise<{ installed: InstalledModel[]; available: AvailableModel[] }> {
     const installed: InstalledModel[] = [];
     for (const name of await this.modelFolderNames()) installed.push(await this.describeInstalled(name));
-    const available = PRESETS.map((preset) => ({
+    const available = ALL_PRESETS.map((preset) => ({
       name: preset.name,
       description: preset.description,
       approximateCpuMegabytes: preset.approximateCpuMegabytes,
@@ -219,7 +219,7 @@ async function recordPull(
 function requirePreset(name: string): ModelPreset {
   const preset = findPreset(name);
   if (preset) return preset;
-  const known = PRESETS.map((candidate) => candidate.name).join(', ');
+  const known = ALL_PRESETS.map((candidate) => candidate.name).join(', ');
   throw new ModelSetupError('unknown-model', `Unknown model "${name}". Known models: ${known}.`);
 }
 
