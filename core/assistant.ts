@@ -8,6 +8,7 @@ import { isModelError, type VisionLanguageModel } from './models/index.js';
 import { buildPrompt, buildSystemPrompt, estimateTokens, type PromptImage } from './prompt/index.js';
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
 import type { IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
+import { hearQuestion, type VoiceDependencies } from './voice-question.js';
 
 export interface AssistantLimits {
   readonly image: ImageLimits;
@@ -24,6 +25,8 @@ export interface AssistantDependencies {
   /** Undefined until a model is set up; questions then get a message saying so. */
   readonly model: VisionLanguageModel | undefined;
   readonly limits: AssistantLimits;
+  /** Voice questions; without it a voice note gets a message saying to type instead. */
+  readonly voice?: VoiceDependencies;
 }
 
 /** How a turn ended, for recording its delivery: an aborted one must be answered when redelivered. */
@@ -93,7 +96,7 @@ export class Assistant {
     const command = turn.command ?? (turn.textSource === 'voice' ? undefined : parseCommand(turn.text));
     // A command's name says nothing about the user's language; the platform's hint does.
     const writtenText = command ? undefined : turn.text;
-    const messages = messagesFor(resolveLanguage(settings?.language ?? 'auto', writtenText, turn.languageHint));
+    let messages = messagesFor(resolveLanguage(settings?.language ?? 'auto', writtenText, turn.languageHint));
     if (command) {
       const outcome = runCommand(command.name, command.argument, {
         store,
@@ -113,14 +116,9 @@ export class Assistant {
     }
 
     const images = turn.images ?? [];
-    const question = turn.text?.trim() ?? '';
-    if (turn.audio?.length && images.length === 0 && !question) {
-      // Until speech to text exists, say so rather than leave a voice note unanswered.
-      log.info({ audio: turn.audio.length }, 'voice note refused: no speech-to-text');
-      yield { type: 'reply', text: messages.voiceNotSupported };
-      return 'replied';
-    }
-    if (images.length === 0 && !question) {
+    const audio = turn.audio?.[0];
+    let question = turn.text?.trim() ?? '';
+    if (images.length === 0 && !question && !audio) {
       yield { type: 'reply', text: messages.emptyTurn };
       return 'replied';
     }
@@ -130,6 +128,31 @@ export class Assistant {
       log.warn('no vision model is set up; answered with the setup message');
       yield { type: 'problem', text: messages.modelNotSetUp, reason: 'model-not-set-up' };
       return 'replied';
+    }
+
+    let questionSource = turn.textSource ?? 'text';
+    let spokenLanguage: string | undefined;
+    if (audio) {
+      const pinned = settings?.language ?? 'auto';
+      const heard = await hearQuestion(audio, {
+        voice: this.dependencies.voice ?? { speech: undefined, limits: { maxBytes: 0, maxSeconds: 0 } },
+        language: pinned === 'auto' ? undefined : pinned,
+        messages,
+        log,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (!heard.heard) {
+        if (heard.aborted) return 'aborted';
+        yield { type: 'problem', text: heard.text, reason: heard.reason };
+        return 'replied';
+      }
+      // Typed words beside a voice note (a caption) go first; together they are the question.
+      question = [question, heard.transcript.text].filter(Boolean).join('\n');
+      questionSource = 'voice';
+      spokenLanguage = heard.transcript.language;
+      // The language the user spoke in is the language of this reply, unless they pinned one.
+      messages = messagesFor(resolveLanguage(pinned, undefined, spokenLanguage));
+      if (settings?.voiceEcho === 'on') yield { type: 'notice', text: messages.heardAs(heard.transcript.text) };
     }
 
     const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model.capabilities.maxImages);
@@ -146,6 +169,8 @@ export class Assistant {
       messages,
       model,
       question,
+      questionSource,
+      ...(spokenLanguage ? { spokenLanguage } : {}),
       prepared,
     });
   }
@@ -161,6 +186,8 @@ export class Assistant {
       messages: Messages;
       model: VisionLanguageModel;
       question: string;
+      questionSource: 'text' | 'voice';
+      spokenLanguage?: string;
       prepared: PreparedImages;
     },
   ): AsyncGenerator<ReplyPart, TurnOutcome> {
@@ -171,7 +198,7 @@ export class Assistant {
     const history = store.recentTurns(conversationId, limits.historyTurns);
     const earlierMedia = prepared.media.length === 0 ? store.latestMedia(conversationId) : [];
 
-    const questionSource = turn.textSource ?? 'text';
+    const { questionSource } = context;
     const begun = store.beginTurn({
       conversationId,
       userId: user.id,
@@ -185,7 +212,10 @@ export class Assistant {
     const promptImages: PromptImage[] =
       begun.media.length > 0 ? withDescriptions(begun.media, prepared.descriptions) : withDescriptions(earlierMedia, []);
     const prompt = buildPrompt({
-      systemPrompt: buildSystemPrompt(settings),
+      systemPrompt: buildSystemPrompt({
+        ...settings,
+        ...(context.spokenLanguage ? { spokenLanguage: context.spokenLanguage } : {}),
+      }),
       history,
       question: context.question || messages.defaultPhotoQuestion,
       questionSource,

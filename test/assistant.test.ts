@@ -328,12 +328,12 @@ describe('platform deliveries', () => {
     assert.deepEqual(texts(await harness.send({ eventId: '8001', text: 'count' })), ['One.', 'Two.']);
   });
 
-  test('voice notes, stickers and failed downloads get a kind message saying what works', async () => {
+  test('voice notes without a speech model, stickers and failed downloads get a kind message saying what works', async () => {
     const model = new ScriptedVisionModel();
     harness = makeHarness(model);
     const voice = { fetch: async () => new Uint8Array([1]), mediaType: 'audio/ogg', durationSeconds: 3 };
     assert.deepEqual(texts(await harness.send({ audio: [voice] })), [
-      'I cannot listen to voice messages yet. Please type your question instead.',
+      'Voice questions are not set up on this server, so I cannot listen to voice messages. Please type your question instead.',
     ]);
     assert.deepEqual(texts(await harness.send({ unsupportedContent: 'sticker' })), [
       'I cannot use stickers. Send me a photo, a photo with a question, or type a question.',

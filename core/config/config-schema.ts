@@ -8,8 +8,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const positiveInteger = z.coerce.number().int().positive();
 
-export const configSchema = z
-  .object({
+export const configFields = z.object({
     // No default: the console logs warnings only, bots log at info (see bots/).
     LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
@@ -25,6 +24,11 @@ export const configSchema = z
     VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
     VLM_CONCURRENCY: positiveInteger.max(256).default(4),
     VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
+    STT_MODEL: z.string().min(1).default('whisper-base'),
+    // Unset: the same as VLM_DEVICE (filled in below).
+    STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
+    VOICE_MAX_SECONDS: positiveInteger.max(900).default(120),
+    AUDIO_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
     // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
     HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
     HF_TOKEN: z.string().min(1).optional(),
@@ -51,7 +55,9 @@ export const configSchema = z
     MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
     HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),
     HISTORY_TOKEN_BUDGET: positiveInteger.min(100).default(1500),
-  })
+});
+
+export const configSchema = configFields
   .superRefine((config, context) => {
     if (config.VLM_BACKEND === 'openai' && !config.VLM_BASE_URL) {
       context.addIssue({
@@ -60,7 +66,8 @@ export const configSchema = z
         message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
       });
     }
-  });
+  })
+  .transform((config) => ({ ...config, STT_DEVICE: config.STT_DEVICE ?? config.VLM_DEVICE }));
 
 export type Config = z.output<typeof configSchema>;
 

@@ -5,7 +5,7 @@ import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
 const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
-  auto: 'automatic, the language you write in',
+  auto: 'automatic, the language you write or speak in',
   en: 'English',
   zh: 'Chinese',
 };
@@ -23,7 +23,20 @@ function describeSettings(settings: UserSettings): string {
     settings.streaming === 'edits'
       ? 'Streaming is on: you see the answer grow in one message, then get it as new messages.'
       : 'Streaming is off: answers arrive as new messages.';
-  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${LANGUAGE_NAMES[settings.language]}. ${streaming}`;
+  const echo =
+    settings.voiceEcho === 'on'
+      ? 'Voice echo is on: before answering a voice question, I say what I heard.'
+      : 'Voice echo is off.';
+  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${LANGUAGE_NAMES[settings.language]}. ${streaming} ${echo}`;
+}
+
+/** "2 minutes", "1 minute 30 seconds", "45 seconds": how a screen reader should hear a length of time. */
+function duration(totalSeconds: number): string {
+  const seconds = Math.round(totalSeconds);
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes === 0) return plural(rest, 'second', 'seconds');
+  return rest === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(rest, 'second', 'seconds')}`;
 }
 
 const storedData: StoredDataPhrases = {
@@ -55,19 +68,19 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
 export const en: Messages = {
   languageName: 'English',
   welcome:
-    'Hello. I describe photos and read text in them for you. Send a photo, with a question if you like, ' +
+    'Hello. I describe photos and read text in them for you. Send a photo, with a question typed or spoken if you like, ' +
     'such as "read this label" or "is the light on?". You can ask follow-up questions about the same photo. ' +
     'I keep your questions and answers so follow-ups work, and photos for 24 hours. ' +
     'Send /mydata to hear what I keep, /forget to delete it, and /help for everything else.',
   help:
-    'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them. ' +
+    'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them or by voice message. ' +
     'Commands: /new starts a fresh conversation. ' +
-    '/settings shows your settings; for example /settings length short, or /settings language zh. ' +
+    '/settings shows your settings; for example /settings length short, /settings language zh, or /settings echo on to hear what I understood from a voice message. ' +
     '/mydata tells you everything I store about you. /forget deletes all of it.',
   newConversation: 'Started a new conversation. I will not use the earlier photos or questions.',
   settings: (current) =>
     `${describeSettings(current)} ` +
-    'To change them, send /settings length short, normal or detailed; /settings language en, zh or auto; or /settings streaming on or off.',
+    'To change them, send /settings length short, normal or detailed; /settings language en, zh or auto; /settings streaming on or off; or /settings echo on or off.',
   settingsUpdated: (current) => `Saved. ${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
     `I did not understand "${argument}". Try /settings length short, normal or detailed, or /settings language en, zh or auto.`,
@@ -103,7 +116,28 @@ export const en: Messages = {
     }
   },
   tooManyImages: (used, sent) => `You sent ${sent} photos; I looked at the first ${used}.`,
-  voiceNotSupported: 'I cannot listen to voice messages yet. Please type your question instead.',
+  voiceNotSetUp: 'Voice questions are not set up on this server, so I cannot listen to voice messages. Please type your question instead.',
+  voiceProblem: (kind, details) => {
+    switch (kind) {
+      case 'empty':
+        return 'That voice message is empty. Please record it again.';
+      case 'too-large':
+        return `That audio file is too large for me; the limit is ${megabytes(Number(details.maxBytes ?? 0))}. Please send a shorter voice message.`;
+      case 'unsupported-format':
+        return `I cannot play ${details.format ? `${details.format} audio` : 'that kind of file'}. Send a voice message, or an OGG, WAV or MP3 file.`;
+      case 'corrupt':
+        return 'That voice message seems damaged, so I could not play it. Please record it again.';
+      case 'too-long':
+        return `That voice message is ${details.seconds === undefined ? 'too long' : duration(Number(details.seconds))}; I can listen to at most ${duration(Number(details.maxSeconds ?? 0))}. Please ask in a shorter message.`;
+      case 'not-found':
+        return 'I could not find that audio file. Check the path and try again.';
+      case 'download-failed':
+        return 'I could not download that voice message. Please send it again.';
+    }
+  },
+  couldNotHear: "I couldn't hear anything. Try again closer to the phone.",
+  transcriptionFailed: 'Sorry, I could not make out that voice message. Please try again, or type your question.',
+  heardAs: (transcript) => `You asked: ${transcript}`,
   unsupportedContent: (kind) =>
     `I cannot use ${UNSUPPORTED_NAMES[kind]}. Send me a photo, a photo with a question, or type a question.`,
   commandDescriptions: {

@@ -25,3 +25,12 @@ export function resolveLanguage(setting: LanguageSetting, text: string | undefin
 export function messagesFor(language: LanguageCode): Messages {
   return MESSAGES[language];
 }
+
+/** "fr" → "French": people and models both follow a language's name better than its code. */
+export function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -1,7 +1,11 @@
 import type { ForgetResult, UserExport, UserSettings } from '../../storage/index.js';
 import type { CommandName } from '../commands/index.js';
+import type { AudioErrorKind } from '../audio/index.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
 import type { UnsupportedContent } from '../turn.js';
+
+/** `not-found`: a path typed in the console names no audio file. */
+export type VoiceProblemKind = AudioErrorKind | 'download-failed' | 'not-found';
 
 /**
  * Every sentence a user can hear from the assistant itself (not from the model). One object per
@@ -26,7 +30,13 @@ export interface Messages {
   /** `position` is 1-based, `count` is how many images came with the message. */
   readonly imageProblem: (kind: MediaErrorKind, position: number, count: number, details: MediaErrorDetails) => string;
   readonly tooManyImages: (used: number, sent: number) => string;
-  readonly voiceNotSupported: string;
+  /** No speech model on this server: the user is told to type instead. */
+  readonly voiceNotSetUp: string;
+  readonly voiceProblem: (kind: VoiceProblemKind, details: Readonly<Record<string, string | number>>) => string;
+  readonly couldNotHear: string;
+  readonly transcriptionFailed: string;
+  /** The opt-in echo of a transcript before its answer. */
+  readonly heardAs: (transcript: string) => string;
   readonly unsupportedContent: (kind: UnsupportedContent) => string;
   /** One short line per command, for the platform's command menu. */
   readonly commandDescriptions: Readonly<Record<CommandName, string>>;

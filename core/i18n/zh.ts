@@ -5,14 +5,23 @@ import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
 const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
-  auto: '自动，跟随你使用的语言',
+  auto: '自动，跟随你书写或说话的语言',
   en: '英文',
   zh: '中文',
 };
 
 function describeSettings(settings: UserSettings): string {
   const streaming = settings.streaming === 'edits' ? '流式显示：开，回答会先在一条消息里逐步显示，再作为新消息发送。' : '流式显示：关，回答作为新消息发送。';
-  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${LANGUAGE_NAMES[settings.language]}。${streaming}`;
+  const echo = settings.voiceEcho === 'on' ? '语音复述：开，回答语音问题前，我会先说出我听到的内容。' : '语音复述：关。';
+  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${LANGUAGE_NAMES[settings.language]}。${streaming}${echo}`;
+}
+
+function duration(totalSeconds: number): string {
+  const seconds = Math.round(totalSeconds);
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes === 0) return `${rest} 秒`;
+  return rest === 0 ? `${minutes} 分钟` : `${minutes} 分 ${rest} 秒`;
 }
 
 const storedData: StoredDataPhrases = {
@@ -42,17 +51,17 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
 export const zh: Messages = {
   languageName: '中文',
   welcome:
-    '你好。我可以为你描述照片，并读出照片里的文字。发一张照片，也可以同时提一个问题，比如“读一下这个标签”或“灯开着吗？”。' +
+    '你好。我可以为你描述照片，并读出照片里的文字。发一张照片，也可以同时打字或用语音提一个问题，比如“读一下这个标签”或“灯开着吗？”。' +
     '同一张照片可以继续追问。为了能追问，我会保存你的问题和回答，照片保存 24 小时。' +
     '发送 /mydata 了解我保存了什么，/forget 删除全部信息，/help 查看其他功能。',
   help:
-    '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字提问即可。' +
-    '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short 或 /settings language en。' +
+    '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字或发语音提问即可。' +
+    '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short、/settings language en，或者 /settings echo on 让我先说出从语音里听到的内容。' +
     '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
   newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
   settings: (current) =>
     `${describeSettings(current)}` +
-    '要修改，请发送 /settings length short、normal 或 detailed；/settings language en、zh 或 auto；或者 /settings streaming on 或 off。',
+    '要修改，请发送 /settings length short、normal 或 detailed；/settings language en、zh 或 auto；/settings streaming on 或 off；或者 /settings echo on 或 off。',
   settingsUpdated: (current) => `已保存。${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
     `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。`,
@@ -87,7 +96,28 @@ export const zh: Messages = {
     }
   },
   tooManyImages: (used, sent) => `你发了 ${sent} 张照片，我看了前 ${used} 张。`,
-  voiceNotSupported: '我暂时还不能听语音消息。请改为输入你的问题。',
+  voiceNotSetUp: '这台服务器没有设置语音提问，所以我无法收听语音消息。请改为输入你的问题。',
+  voiceProblem: (kind, details) => {
+    switch (kind) {
+      case 'empty':
+        return '这条语音消息是空的。请重新录制。';
+      case 'too-large':
+        return `这个音频文件太大了，上限是 ${Math.round(Number(details.maxBytes ?? 0) / (1024 * 1024))} 兆字节。请发送短一些的语音消息。`;
+      case 'unsupported-format':
+        return `我无法播放${details.format ? ` ${details.format} ` : '这种'}音频。请发送语音消息，或者 OGG、WAV、MP3 文件。`;
+      case 'corrupt':
+        return '这条语音消息似乎已损坏，我无法播放。请重新录制。';
+      case 'too-long':
+        return `这条语音消息${details.seconds === undefined ? '太长了' : `长 ${duration(Number(details.seconds))}`}，我最多能听 ${duration(Number(details.maxSeconds ?? 0))}。请用短一些的消息提问。`;
+      case 'not-found':
+        return '我找不到这个音频文件。请检查路径后再试。';
+      case 'download-failed':
+        return '我无法下载这条语音消息。请重新发送。';
+    }
+  },
+  couldNotHear: '我什么也没听到。请靠近手机再试一次。',
+  transcriptionFailed: '抱歉，我没能听清这条语音消息。请再试一次，或者输入你的问题。',
+  heardAs: (transcript) => `你问的是：${transcript}`,
   unsupportedContent: (kind) => `我无法使用${UNSUPPORTED_NAMES[kind]}。请发一张照片、照片加问题，或者输入一个问题。`,
   commandDescriptions: {
     start: '我能做什么，以及如何保存你的数据',

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { Assistant, silentLogger, type IncomingTurn, type ReplyPart, type VisionLanguageModel } from '../../core/index.js';
+import {
+  Assistant,
+  silentLogger,
+  type IncomingTurn,
+  type Logger,
+  type ReplyPart,
+  type SpeechToText,
+  type VisionLanguageModel,
+} from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { openDatabase, Store } from '../../storage/index.js';
 import { makeTempFolder } from './temp-folder.js';
@@ -13,12 +21,21 @@ export interface Harness {
 }
 
 /** The real assistant on a real SQLite file, with whatever model double the test passes. */
-export function makeHarness(model: VisionLanguageModel | undefined, options: { historyTokenBudget?: number; now?: () => number } = {}): Harness {
+export interface HarnessOptions {
+  historyTokenBudget?: number;
+  now?: () => number;
+  /** Voice questions: the speech double and the limits (default 120 s, 20 MB). */
+  speech?: SpeechToText;
+  voiceMaxSeconds?: number;
+  logger?: Logger;
+}
+
+export function makeHarness(model: VisionLanguageModel | undefined, options: HarnessOptions = {}): Harness {
   const folder = makeTempFolder();
   const store = new Store(openDatabase(join(folder.path, 'test.sqlite')), options.now ? { now: options.now } : {});
   const assistant = new Assistant({
     store,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     model,
     limits: {
       image: DEFAULT_IMAGE_LIMITS,
@@ -26,6 +43,11 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: { h
       mediaRetentionMs: 24 * 60 * 60 * 1000,
       historyTokenBudget: options.historyTokenBudget ?? 1500,
       historyTurns: 20,
+    },
+    voice: {
+      speech: options.speech,
+      speechSetupHint: 'The speech model whisper-base is not installed. Run: npm run models -- pull whisper-base',
+      limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: options.voiceMaxSeconds ?? 120 },
     },
   });
   return {
