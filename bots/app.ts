@@ -8,9 +8,12 @@ import {
   type Config,
   type ImageLimits,
   type Logger,
+  type SpeechToText,
   type VisionLanguageModel,
+  type VoiceDependencies,
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
+import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
 
 /** Everything a bot needs, built once from the configuration and passed as one object. */
@@ -22,7 +25,10 @@ export interface App {
   readonly imageLimits: ImageLimits;
   /** Set when no model is usable: one line saying what to set up. */
   readonly setupHint: string | undefined;
-  close(): void;
+  readonly voice: VoiceDependencies;
+  /** Set when voice questions cannot be answered: one line saying what to set up. */
+  readonly speechSetupHint: string | undefined;
+  close(): Promise<void>;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -32,6 +38,9 @@ export interface StartOptions {
   readonly defaultLogLevel: string;
   /** Replaces the configured backend; for tests that drive the real command line with a test double. */
   readonly model?: VisionLanguageModel;
+  readonly speech?: SpeechToText;
+  /** Which models this run needs: a one-shot command loads only its own (default: both). */
+  readonly needs?: { readonly vision: boolean; readonly speech: boolean };
 }
 
 export async function startApp(options: StartOptions): Promise<App> {
@@ -39,8 +48,24 @@ export async function startApp(options: StartOptions): Promise<App> {
   const logger = createLogger({ level: config.LOG_LEVEL ?? options.defaultLogLevel });
   logger.debug({ config: redactConfig(config) }, 'configuration');
   const store = new Store(openDatabase(join(config.DATA_DIR, 'seed.sqlite')));
-  const choice: VisionModelChoice = options.model ? { model: options.model } : await chooseVisionModel(config, logger);
-  if (choice.setupHint) logger.warn(choice.setupHint);
+  const needs = options.needs ?? { vision: true, speech: true };
+  const choice: VisionModelChoice = options.model
+    ? { model: options.model }
+    : needs.vision
+      ? await chooseVisionModel(config, logger)
+      : { setupHint: 'This command does not use the vision model.' };
+  if (choice.setupHint && needs.vision) logger.warn(choice.setupHint);
+  const speechChoice: SpeechModelChoice = options.speech
+    ? { speech: options.speech }
+    : needs.speech
+      ? await chooseSpeechModel(config, logger)
+      : { setupHint: 'This command does not use the speech model.' };
+  if (speechChoice.setupHint && needs.speech) logger.warn(`Voice questions are off. ${speechChoice.setupHint}`);
+  const voice: VoiceDependencies = {
+    speech: speechChoice.speech,
+    ...(speechChoice.setupHint ? { speechSetupHint: speechChoice.setupHint } : {}),
+    limits: { maxBytes: config.AUDIO_MAX_BYTES, maxSeconds: config.VOICE_MAX_SECONDS },
+  };
   const imageLimits: ImageLimits = {
     maxInputBytes: config.IMAGE_MAX_BYTES,
     maxInputPixels: config.IMAGE_MAX_PIXELS,
@@ -57,6 +82,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       historyTokenBudget: config.HISTORY_TOKEN_BUDGET,
       historyTurns: 20,
     },
+    voice,
   });
   const stopSweeper = startRetentionSweeper(store, logger, {
     historyRetentionMs: config.HISTORY_RETENTION_DAYS * 24 * HOUR_MS,
@@ -68,9 +94,12 @@ export async function startApp(options: StartOptions): Promise<App> {
     assistant,
     imageLimits,
     setupHint: choice.setupHint,
-    close: () => {
+    voice,
+    speechSetupHint: speechChoice.setupHint,
+    close: async () => {
       stopSweeper();
       store.close();
+      await speechChoice.speech?.dispose?.();
     },
   };
 }

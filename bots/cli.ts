@@ -1,22 +1,28 @@
 /**
  * The command line behind `npm start`. Without a command it runs every bot whose token is set,
- * else the console; `console` opens the console anyway; `describe PHOTO ["QUESTION"]` answers
- * once. Returns the exit code.
+ * else the console; `console` opens the console anyway; `describe PHOTO ["QUESTION"]` (or
+ * `--voice NOTE`) answers once; `transcribe NOTE` prints what the speech model hears. Returns
+ * the exit code: 0 done, 1 a problem with the input or the model, 2 usage or configuration,
+ * 3 no usable model.
  */
 import { resolve } from 'node:path';
 import { DiscordjsError, DiscordjsErrorCodes } from 'discord.js';
 import { GrammyError, HttpError } from 'grammy';
-import { ConfigError, loadConfig, type Config, type VisionLanguageModel } from '../core/index.js';
+import { ConfigError, loadConfig, type Config, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
-import { runConsole, runDescribe } from './console.js';
+import { runConsole, runDescribe, runTranscribe } from './console.js';
 import { runDiscord } from './discord.js';
 import { runTelegram } from './telegram.js';
 
-const USAGE = 'Usage: npm start, npm start -- console, or npm start -- describe PHOTO "QUESTION"';
-const COMMANDS = new Set(['console', 'describe']);
+const USAGE =
+  'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, or npm start -- transcribe NOTE.ogg [--language CODE]';
+const COMMANDS = new Set(['console', 'describe', 'transcribe']);
 
-export async function runCli(argv: readonly string[], overrides: { model?: VisionLanguageModel } = {}): Promise<number> {
-  const [command, ...rest] = argv;
+export async function runCli(
+  argv: readonly string[],
+  overrides: { model?: VisionLanguageModel; speech?: SpeechToText } = {},
+): Promise<number> {
+  const [command, ...words] = argv;
   if (command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -25,8 +31,23 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
     process.stderr.write(`Unknown command "${command}". ${USAGE}\n`);
     return 2;
   }
+  const voicePath = takeOption(words, '--voice');
+  const language = takeOption(words, '--language');
+  const rest = words.filter((word) => word !== undefined);
+  if (voicePath === null || language === null) {
+    process.stderr.write(`--voice and --language each need a value. ${USAGE}\n`);
+    return 2;
+  }
   if (command === 'describe' && !rest[0]) {
     process.stderr.write(`describe needs the path of a photo. ${USAGE}\n`);
+    return 2;
+  }
+  if (command === 'transcribe' && !rest[0]) {
+    process.stderr.write(`transcribe needs the path of a voice note or audio file. ${USAGE}\n`);
+    return 2;
+  }
+  if (language !== undefined && !/^[a-z]{2,3}$/.test(language)) {
+    process.stderr.write(`--language takes a language code such as en, zh or fr; "${language}" is not one.\n`);
     return 2;
   }
 
@@ -43,19 +64,34 @@ export async function runCli(argv: readonly string[], overrides: { model?: Visio
   const tokens: BotTokens = command === undefined ? { telegram: config.TELEGRAM_BOT_TOKEN, discord: config.DISCORD_BOT_TOKEN } : {};
   const runsBots = tokens.telegram !== undefined || tokens.discord !== undefined;
   // The console keeps its screen for answers; a bot is a service, whose log is its screen.
-  const app = await startApp({ config, defaultLogLevel: runsBots ? 'info' : 'error', ...overrides });
+  // A one-shot command loads only the models it uses: start-up time is most of its run time.
+  const needs =
+    command === 'transcribe'
+      ? { vision: false, speech: true }
+      : command === 'describe'
+        ? { vision: true, speech: voicePath !== undefined }
+        : { vision: true, speech: true };
+  const app = await startApp({ config, defaultLogLevel: runsBots ? 'info' : 'error', needs, ...overrides });
   try {
-    if (command === 'describe') {
-      if (app.setupHint) {
-        process.stderr.write(`${app.setupHint}\n`);
+    if (command === 'describe' || command === 'transcribe') {
+      const hint = needs.vision && app.setupHint ? app.setupHint : needs.speech ? app.speechSetupHint : undefined;
+      if (hint) {
+        process.stderr.write(`${hint}\n`);
         return 3;
       }
-      return await runDescribe(app, resolve(rest[0]!), rest.slice(1).join(' '));
     }
+    if (command === 'describe') {
+      return await runDescribe(app, {
+        imagePath: resolve(rest[0]!),
+        question: rest.slice(1).join(' '),
+        ...(voicePath ? { voicePath: resolve(voicePath) } : {}),
+      });
+    }
+    if (command === 'transcribe') return await runTranscribe(app, resolve(rest[0]!), language);
     if (runsBots) return await runBots(app, tokens);
     return await runConsole(app);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
@@ -105,4 +141,25 @@ async function runBots(app: App, tokens: BotTokens): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Removes `--name VALUE` (or `--name=VALUE`) from the words: the value, undefined when absent,
+ * or null when the option has no value.
+ */
+function takeOption(words: (string | undefined)[], name: string): string | undefined | null {
+  for (const [index, word] of words.entries()) {
+    if (word === name) {
+      const value = words[index + 1];
+      words[index] = undefined;
+      if (value === undefined || value.startsWith('--')) return null;
+      words[index + 1] = undefined;
+      return value;
+    }
+    if (word?.startsWith(`${name}=`)) {
+      words[index] = undefined;
+      return word.slice(name.length + 1) || null;
+    }
+  }
+  return undefined;
 }

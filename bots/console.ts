@@ -1,30 +1,53 @@
-import { describeOnce, runConsoleChat } from '../adapters/console/index.js';
+import { describeOnce, runConsoleChat, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
 import { consoleIdentity, type App } from './app.js';
 
 export async function runConsole(app: App): Promise<number> {
   await runConsoleChat({
     assistant: app.assistant,
     identity: consoleIdentity(),
-    imageLimits: app.imageLimits,
+    limits: consoleLimits(app),
     input: process.stdin,
     output: process.stdout,
     workingFolder: process.cwd(),
-    ...(app.setupHint ? { notice: app.setupHint } : {}),
+    ...(notice(app) ? { notice: notice(app)! } : {}),
   });
   return 0;
 }
 
-export async function runDescribe(app: App, imagePath: string, question: string): Promise<number> {
+export async function runDescribe(app: App, request: { imagePath: string; question: string; voicePath?: string }): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   return describeOnce({
     assistant: app.assistant,
     identity: consoleIdentity(),
-    imageLimits: app.imageLimits,
-    imagePath,
-    question,
+    limits: consoleLimits(app),
+    ...request,
     output: process.stdout,
     errors: process.stderr,
     signal: stop.signal,
   });
+}
+
+export async function runTranscribe(app: App, audioPath: string, language: string | undefined): Promise<number> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  return transcribeOnce({
+    voice: app.voice,
+    audioPath,
+    ...(language ? { language } : {}),
+    output: process.stdout,
+    errors: process.stderr,
+    logger: app.logger,
+    signal: stop.signal,
+  });
+}
+
+function consoleLimits(app: App): ConsoleLimits {
+  return { image: app.imageLimits, audioMaxBytes: app.config.AUDIO_MAX_BYTES };
+}
+
+/** What is not set up, one line each: the console is where a newcomer first meets the setup. */
+function notice(app: App): string | undefined {
+  const lines = [app.setupHint, app.speechSetupHint && `Voice questions are off. ${app.speechSetupHint}`].filter(Boolean);
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }

@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline';
-import type { Assistant, ImageLimits } from '../../core/index.js';
+import type { Assistant } from '../../core/index.js';
 import { parseConsoleLine } from './console-line.js';
-import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity } from './console-turn.js';
+import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
 
 export interface ConsoleChatOptions {
   readonly assistant: Assistant;
   readonly identity: ConsoleIdentity;
-  readonly imageLimits: ImageLimits;
+  readonly limits: ConsoleLimits;
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
   readonly workingFolder: string;
@@ -15,7 +15,7 @@ export interface ConsoleChatOptions {
 }
 
 const INTRODUCTION =
-  'Seed assistant. Type a question, or the path of a photo followed by a question. Send /help for commands. Type quit to leave.';
+  'Seed assistant. Type a question, or the path of a photo followed by a question. To ask by voice, give the path of an audio file, after the photo if there is one. Send /help for commands. Type quit to leave.';
 
 /**
  * The interactive console: one line in, the answer's parts out, one turn at a time. Ctrl+C stops
@@ -35,7 +35,7 @@ export async function runConsoleChat(options: ConsoleChatOptions): Promise<void>
     if (/^\s*(quit|exit)\s*$/i.test(line)) break;
     if (line.trim()) {
       current = new AbortController();
-      const turn = consoleTurn(parseConsoleLine(line, options.workingFolder), options.identity, options.imageLimits);
+      const turn = consoleTurn(parseConsoleLine(line, options.workingFolder), options.identity, options.limits);
       for await (const part of options.assistant.handle(turn, { maxPartLength: CONSOLE_PART_LENGTH, signal: current.signal })) {
         output.write(`${part.text}\n`);
       }

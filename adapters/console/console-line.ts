@@ -5,27 +5,46 @@ import { resolve } from 'node:path';
 export interface ConsoleLine {
   /** A path the user meant as a photo, resolved against the working folder. */
   readonly imagePath?: string;
+  /** A path to a voice note or audio file: its words are the question. */
+  readonly audioPath?: string;
   readonly text: string;
 }
 
 const IMAGE_EXTENSION = /\.(jpe?g|png|webp|gif|heic|heif|avif|tiff?|bmp|svg)$/i;
+// Formats the core cannot play are listed too, so the user hears which ones it can.
+const AUDIO_EXTENSION = /\.(ogg|oga|opus|wav|wave|mp3|m4a|aac|flac|webm|amr)$/i;
 
 /**
- * Splits a console line into an optional photo path and the question: `photo.jpg is it open?`,
- * `"my photo.jpg" what is this`, or just a question. A first word counts as a path when it is
- * quoted, names an existing file, or looks like an image file name, so a mistyped path gets a
- * "file not found" message instead of being sent to the model as a question.
+ * Splits a console line into an optional photo path, an optional audio path and the question:
+ * `photo.jpg is it open?`, `"my photo.jpg" what is this`, `note.ogg`, `photo.jpg note.ogg`, or
+ * just a question. A word counts as a path when it is quoted, names an existing file, or looks
+ * like an image or audio file name, so a mistyped path gets a "file not found" message instead of
+ * being sent to the model as a question.
  */
 export function parseConsoleLine(line: string, workingFolder: string): ConsoleLine {
-  const trimmed = line.trim();
-  const quoted = trimmed.match(/^(["'])(.+?)\1(?:\s+([\s\S]*))?$/);
-  if (quoted) return { imagePath: resolvePath(quoted[2]!, workingFolder), text: (quoted[3] ?? '').trim() };
+  let rest = line.trim();
+  let imagePath: string | undefined;
+  let audioPath: string | undefined;
+  // At most a photo and then a voice note, in that order, as a person would send them.
+  for (let taken = 0; taken < 2 && rest; taken += 1) {
+    const next = takePath(rest, workingFolder);
+    if (!next) break;
+    if (AUDIO_EXTENSION.test(next.path) && !audioPath) audioPath = next.path;
+    else if (!imagePath && !audioPath) imagePath = next.path;
+    else break;
+    rest = next.rest;
+  }
+  return { ...(imagePath ? { imagePath } : {}), ...(audioPath ? { audioPath } : {}), text: rest };
+}
 
-  const [first = '', ...rest] = trimmed.split(/\s+/);
+function takePath(text: string, workingFolder: string): { path: string; rest: string } | undefined {
+  const quoted = text.match(/^(["'])(.+?)\1(?:\s+([\s\S]*))?$/);
+  if (quoted) return { path: resolvePath(quoted[2]!, workingFolder), rest: (quoted[3] ?? '').trim() };
+  const [first = '', ...words] = text.split(/\s+/);
   const candidate = resolvePath(first, workingFolder);
   const looksLikeCommand = /^\/[\p{L}_-]+$/u.test(first);
-  const isPath = (!looksLikeCommand && existsSync(candidate)) || IMAGE_EXTENSION.test(first);
-  return isPath ? { imagePath: candidate, text: rest.join(' ') } : { text: trimmed };
+  const isPath = (!looksLikeCommand && existsSync(candidate)) || IMAGE_EXTENSION.test(first) || AUDIO_EXTENSION.test(first);
+  return isPath ? { path: candidate, rest: words.join(' ') } : undefined;
 }
 
 function resolvePath(path: string, workingFolder: string): string {

@@ -1,12 +1,14 @@
-import type { Assistant, ImageLimits } from '../../core/index.js';
-import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity } from './console-turn.js';
+import type { Assistant } from '../../core/index.js';
+import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
 
 export interface DescribeOnceOptions {
   readonly assistant: Assistant;
   readonly identity: ConsoleIdentity;
-  readonly imageLimits: ImageLimits;
+  readonly limits: ConsoleLimits;
   readonly imagePath: string;
   readonly question: string;
+  /** A voice note whose words are the question (`--voice NOTE.ogg`). */
+  readonly voicePath?: string;
   readonly output: NodeJS.WritableStream;
   readonly errors: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
@@ -17,7 +19,8 @@ export interface DescribeOnceOptions {
  * standard output and problems to standard error, so scripts can tell them apart.
  */
 export async function describeOnce(options: DescribeOnceOptions): Promise<number> {
-  const turn = consoleTurn({ imagePath: options.imagePath, text: options.question }, options.identity, options.imageLimits);
+  const line = { imagePath: options.imagePath, text: options.question, ...(options.voicePath ? { audioPath: options.voicePath } : {}) };
+  const turn = consoleTurn(line, options.identity, options.limits);
   let failed = false;
   for await (const part of options.assistant.handle(turn, {
     maxPartLength: CONSOLE_PART_LENGTH,

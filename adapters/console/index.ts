@@ -5,3 +5,6 @@ export { describeOnce } from './describe-once.js';
 export type { ConsoleIdentity } from './console-turn.js';
 export { CONSOLE_PLATFORM } from './console-turn.js';
 export { parseConsoleLine } from './console-line.js';
+export type { TranscribeOnceOptions } from './transcribe-once.js';
+export { transcribeOnce } from './transcribe-once.js';
+export type { ConsoleLimits } from './console-turn.js';

@@ -1,0 +1,31 @@
+import { locateModel, ModelSetupError, WhisperSpeechModel, type Config, type Logger, type SpeechToText } from '../core/index.js';
+
+export type SpeechModelChoice =
+  | { readonly speech: SpeechToText; readonly setupHint?: undefined }
+  | { readonly speech?: undefined; readonly setupHint: string };
+
+/**
+ * Loads the speech-to-text backend. Whisper on ONNX is the one there is; a backend on a GPU host
+ * (an OpenAI-compatible /audio/transcriptions endpoint) would be chosen here, beside it. A missing
+ * model is not fatal: voice notes get a message saying to type, and the log says what to install.
+ */
+export async function chooseSpeechModel(config: Config, logger: Logger): Promise<SpeechModelChoice> {
+  let location;
+  try {
+    location = locateModel(config.STT_MODEL, config.MODELS_DIR, 'speech-to-text');
+    const speech = await WhisperSpeechModel.load({
+      location,
+      device: config.STT_DEVICE,
+      timeoutMs: config.VLM_TIMEOUT_S * 1000,
+      logger,
+    });
+    return { speech };
+  } catch (error) {
+    if (error instanceof ModelSetupError) return { setupHint: error.hint };
+    logger.error({ err: error }, 'the speech model did not load');
+    const fix = location?.preset
+      ? `check it with: npm run models -- verify ${location.preset.name}`
+      : 'check the files in that folder, or use a preset (npm run models -- list)';
+    return { setupHint: `The speech model in ${location?.folder ?? config.STT_MODEL} could not be loaded; ${fix}` };
+  }
+}
