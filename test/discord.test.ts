@@ -8,6 +8,8 @@ import { privateChat, startFakeTelegram, telegramUser } from './helpers/fake-tel
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 import { startDiscordHarness, type DiscordHarness } from './helpers/discord-harness.js';
+import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
+import { encodeOggOpus, voiceLike } from './helpers/audio.js';
 import { solidJpeg } from './helpers/images.js';
 
 let harness: DiscordHarness | undefined;
@@ -123,10 +125,31 @@ describe('bad input', () => {
     assert.deepEqual(messages, [
       'I could not download that photo. Please send it again.',
       'Send a photo, or type a question.',
-      'I cannot listen to voice messages yet. Please type your question instead.',
+      'Voice questions are not set up on this server, so I cannot listen to voice messages. Please type your question instead.',
       'I cannot use files of that type; photos and image files work. Send me a photo, a photo with a question, or type a question.',
     ]);
     assert.equal(harness.model.requests.length, 0);
+  });
+});
+
+describe('voice messages', () => {
+  test('a voice message is downloaded from the CDN, decoded and answered; one with a photo is one answer about it', async () => {
+    const speech = new ScriptedSpeechModel((request) => ({ text: `What does it say, ${(request.samples.length / 16_000).toFixed(1)} s?` }));
+    harness = await startDiscordHarness({ speech });
+    const { discord } = harness;
+    const note = await encodeOggOpus(voiceLike(3, 48_000, 11), 48_000);
+    const voice = discord.attachment(note, { filename: 'voice-message.ogg', contentType: 'audio/ogg', durationSecs: 3 });
+    discord.dmMessage({ author: alice, content: '', attachments: [voice], flags: 8192 });
+    const [gist, detail] = (await harness.messages(2)).map((message) => message.content);
+    assert.equal(gist, 'I see 0 photos.');
+    assert.equal(detail, 'You asked: Untrusted voice transcript of the question: «What does it say, 3.0 s?»');
+
+    const photo = discord.attachment(await solidJpeg(60, 40), { filename: 'label.jpg', contentType: 'image/jpeg' });
+    const spoken = discord.attachment(note, { filename: 'question.ogg', contentType: 'audio/ogg' });
+    discord.dmMessage({ author: alice, content: '', attachments: [photo, spoken] });
+    const both = (await harness.messages(4)).map((message) => message.content).slice(2);
+    assert.deepEqual(both, ['I see 1 photos.', 'You asked: Untrusted voice transcript of the question: «What does it say, 3.0 s?»']);
+    assert.equal(harness.model.requests.length, 2);
   });
 });
 

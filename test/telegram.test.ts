@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { groupChat, privateChat, startFakeTelegram, telegramUser } from './helpers/fake-telegram.js';
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
+import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
+import { encodeOggOpus, voiceLike } from './helpers/audio.js';
 import { solidJpeg } from './helpers/images.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
 
@@ -88,7 +90,7 @@ describe('private chats', () => {
     }
   });
 
-  test('stickers, voice notes and files too big get a kind message', async () => {
+  test('stickers, voice notes without a speech model, and files too big get a kind message', async () => {
     harness = await startTelegramHarness();
     const { telegram } = harness;
     telegram.sendSticker({ chat: aliceChat, from: alice });
@@ -98,8 +100,28 @@ describe('private chats', () => {
     telegram.sendDocument({ chat: aliceChat, from: alice, bytes: await solidJpeg(10, 10), fileName: 'huge.jpg', mimeType: 'image/jpeg', fileSize: 25 * 1024 * 1024 });
     const [sticker, voice, tooBig] = await harness.messages(3);
     assert.equal(sticker, 'I cannot use stickers. Send me a photo, a photo with a question, or type a question.');
-    assert.equal(voice, 'I cannot listen to voice messages yet. Please type your question instead.');
+    assert.equal(voice, 'Voice questions are not set up on this server, so I cannot listen to voice messages. Please type your question instead.');
     assert.equal(tooBig, 'That photo is too large for me. The limit is 20 megabytes. Try sending it as a photo instead of a file, or a smaller one.');
+  });
+});
+
+describe('voice questions', () => {
+  test('a voice note after a photo is downloaded, decoded and answered about that photo; a damaged one gets a kind message', async () => {
+    // The transcript names the length the core decoded, so the answer proves the real bytes arrived.
+    const speech = new ScriptedSpeechModel((request) => ({ text: `Is the light on, ${(request.samples.length / 16_000).toFixed(1)} s?` }));
+    harness = await startTelegramHarness({ speech });
+    const { telegram } = harness;
+    telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(80, 60) });
+    await harness.messages(2);
+    const note = await encodeOggOpus(voiceLike(2.5, 48_000, 7), 48_000);
+    telegram.sendVoice({ chat: aliceChat, from: alice, bytes: note, duration: 2.5 });
+    const answered = await harness.messages(4);
+    assert.deepEqual(answered.slice(2), ['I see 1 photos.', 'You asked: Untrusted voice transcript of the question: «Is the light on, 2.5 s?»']);
+
+    telegram.sendVoice({ chat: aliceChat, from: alice, bytes: note.slice(0, 60), duration: 2 });
+    const [damaged] = (await harness.messages(5)).slice(4);
+    assert.equal(damaged, 'That voice message seems damaged, so I could not play it. Please record it again.');
+    assert.equal(harness.model.requests.length, 2);
   });
 });
 

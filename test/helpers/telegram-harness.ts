@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { createTelegramBot, type TelegramBot } from '../../adapters/telegram/index.js';
-import { Assistant, silentLogger, type FilePart } from '../../core/index.js';
+import { Assistant, silentLogger, type FilePart, type SpeechToText } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -32,7 +32,9 @@ export interface TelegramHarness {
 }
 
 /** The real grammy bot, polled by the real runner, against the fake Bot API on loopback. */
-export async function startTelegramHarness(options: { polling?: boolean; albumWindowMs?: number } = {}): Promise<TelegramHarness> {
+export async function startTelegramHarness(
+  options: { polling?: boolean; albumWindowMs?: number; speech?: SpeechToText } = {},
+): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
   const store = new Store(openDatabase(join(folder.path, 'telegram.sqlite')));
@@ -42,6 +44,7 @@ export async function startTelegramHarness(options: { polling?: boolean; albumWi
     logger: silentLogger(),
     model,
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
+    voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
   const bot = createTelegramBot({
     token: telegram.token,
