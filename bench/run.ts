@@ -12,8 +12,10 @@ import { openDatabase, Store } from '../storage/index.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
+import { measureAudio } from './audio-bench.js';
 import { measureDiscord } from './discord-bench.js';
 import { measureOpenAi } from './openai-bench.js';
+import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
 
 interface Row {
@@ -127,6 +129,22 @@ function modelTable(figures: readonly ModelFigures[]): string[][] {
   ];
 }
 
+function speechTable(figures: SpeechFigures): string[][] {
+  return [
+    [`whisper-base structure, random weights, CPU fp32 (load ${figures.loadMs.toFixed(0)} ms)`, 'ms', 'real-time factor', 'tokens/s'],
+    ...figures.rows.map((row) => {
+      const prefix = figures.rows[0]!;
+      const sameNote = row.noteSeconds === prefix.noteSeconds && row.tokens > 1;
+      return [
+        row.label,
+        row.ms.toFixed(0),
+        (row.ms / 1000 / row.noteSeconds).toFixed(3),
+        sameNote ? (((row.tokens - 1) * 1000) / (row.ms - prefix.ms)).toFixed(1) : '',
+      ];
+    }),
+  ];
+}
+
 function printTable(table: readonly string[][]): void {
   const [header = [], ...body] = table;
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
@@ -156,6 +174,7 @@ try {
       await preprocess(20, 512, photo),
       { name: 'telegram update to answer, real grammy + fake Bot API, one at a time', samples: telegram.latencyMs },
       { name: 'discord message to answer, real discord.js + fake gateway and REST, one at a time', samples: discord.latencyMs },
+      ...(await measureAudio()).rows,
     ]),
   );
   console.log(
@@ -172,6 +191,8 @@ try {
   if (!process.argv.includes('--no-model')) {
     console.log('');
     printTable(modelTable(await measureModels(folder.path)));
+    console.log('');
+    printTable(speechTable(await measureSpeech(folder.path)));
   }
 } finally {
   folder.remove();
