@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseConsoleLine } from '../adapters/console/index.js';
+import { encodeOggOpus, voiceLike } from './helpers/audio.js';
 import { solidJpeg } from './helpers/images.js';
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
 const folder = makeTempFolder();
 let photo: string;
+let note: string;
 // MODELS_DIR points at an empty folder so a model a developer has pulled into ./models changes nothing here.
 const environment = (name: string): Record<string, string> => ({
   DATA_DIR: join(folder.path, name),
@@ -18,6 +21,8 @@ before(async () => {
   photo = join(folder.path, 'bottle photo.jpg');
   writeFileSync(photo, await solidJpeg(2400, 1600));
   writeFileSync(join(folder.path, 'notes.jpg'), 'shopping list: milk, eggs');
+  note = join(folder.path, 'question.ogg');
+  writeFileSync(note, encodeOggOpus(voiceLike(2, 48_000, 4), 48_000));
 });
 after(() => folder.remove());
 
@@ -71,6 +76,24 @@ describe('one-shot describe', () => {
   });
 });
 
+describe('console lines', () => {
+  test('a photo path, an audio path, both, or neither', () => {
+    const here = folder.path;
+    assert.deepEqual(parseConsoleLine('photo.jpg is it open?', here), { imagePath: join(here, 'photo.jpg'), text: 'is it open?' });
+    assert.deepEqual(parseConsoleLine('note.ogg', here), { audioPath: join(here, 'note.ogg'), text: '' });
+    assert.deepEqual(parseConsoleLine('photo.jpg note.ogg', here), {
+      imagePath: join(here, 'photo.jpg'),
+      audioPath: join(here, 'note.ogg'),
+      text: '',
+    });
+    assert.deepEqual(parseConsoleLine(`"${note}" and this`, here), { audioPath: note, text: 'and this' });
+    assert.deepEqual(parseConsoleLine('note.ogg photo.jpg', here), { imagePath: join(here, 'photo.jpg'), audioPath: join(here, 'note.ogg'), text: '' });
+    assert.deepEqual(parseConsoleLine('a.ogg b.ogg', here), { audioPath: join(here, 'a.ogg'), text: 'b.ogg' });
+    assert.deepEqual(parseConsoleLine('what is in the song.mp3 file?', here), { text: 'what is in the song.mp3 file?' });
+    assert.deepEqual(parseConsoleLine('/settings echo on', here), { text: '/settings echo on' });
+  });
+});
+
 describe('interactive console', () => {
   test('photo, follow-up, commands and bad paths in one session', async () => {
     const input = [
@@ -78,6 +101,9 @@ describe('interactive console', () => {
       `"${photo}" is the bottle open?`,
       'what colour is the cap?',
       'missing-photo.jpg what is this?',
+      `"${note}"`,
+      `"${photo}" "${note}"`,
+      'missing-note.ogg',
       '/mydata',
       '/forget',
       '/mydata',
@@ -95,8 +121,13 @@ describe('interactive console', () => {
       // The follow-up is answered about the same stored photo.
       /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: what colour is the cap\?/,
       /I could not find that file\. Check the path and try again\./,
+      // A voice note alone is a follow-up about the stored photo; with a photo it is about that one.
+      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: Untrusted voice transcript of the question: «Is it open, 2\.0 seconds\?»/,
+      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: Untrusted voice transcript of the question: «Is it open, 2\.0 seconds\?»/,
+      /I could not find that audio file\. Check the path and try again\./,
       /You asked: is the bottle open\?\nI answered: Photos seen: 1/,
-      /Done\. I deleted everything I stored about you: 1 conversation, 2 questions with their answers, 1 photo, and your settings\./,
+      /You said: Is it open, 2\.0 seconds\?/,
+      /Done\. I deleted everything I stored about you: 1 conversation, 4 questions with their answers, 2 photos, and your settings\./,
       /I have nothing stored about you\./,
     ];
     let position = 0;

@@ -25,12 +25,12 @@ export function parseConsoleLine(line: string, workingFolder: string): ConsoleLi
   let rest = line.trim();
   let imagePath: string | undefined;
   let audioPath: string | undefined;
-  // At most a photo and then a voice note, in that order, as a person would send them.
+  // At most one photo and one voice note, in either order.
   for (let taken = 0; taken < 2 && rest; taken += 1) {
     const next = takePath(rest, workingFolder);
     if (!next) break;
     if (AUDIO_EXTENSION.test(next.path) && !audioPath) audioPath = next.path;
-    else if (!imagePath && !audioPath) imagePath = next.path;
+    else if (!imagePath && !AUDIO_EXTENSION.test(next.path)) imagePath = next.path;
     else break;
     rest = next.rest;
   }
