@@ -98,6 +98,7 @@ export async function decodeOggOpus(whole: Uint8Array, sink: PcmSink): Promise<{
   // `sampleRate` is a documented option that the package's type declarations leave out.
   const options = { sampleRate: OUTPUT_RATE, forceStereo: false };
   const decoder = new OggOpusDecoder(options);
+  const restoreConsole = dropLibopusConsoleErrors();
   try {
     await decoder.ready;
     let errors = 0;
@@ -120,8 +121,37 @@ export async function decodeOggOpus(whole: Uint8Array, sink: PcmSink): Promise<{
     if (error instanceof AudioError) throw error;
     throw new AudioError('corrupt', 'Ogg Opus decoding failed', { format: 'Ogg Opus' }, { cause: error });
   } finally {
+    restoreConsole();
     freeQuietly(decoder);
   }
+}
+
+let decodesInFlight = 0;
+let originalConsoleError: typeof console.error | undefined;
+
+/**
+ * opus-decoder writes each bad packet to console.error ("libopus -4 OPUS_INVALID_PACKET"): lines in
+ * the bot's log outside pino, and on a one-shot command's standard error next to the user message.
+ * The errors also come back in the result, which is what is used. Decoding is asynchronous, so only
+ * lines from libopus are dropped while any decode runs; everything else still reaches the console.
+ */
+function dropLibopusConsoleErrors(): () => void {
+  if (decodesInFlight === 0) {
+    const original = console.error;
+    originalConsoleError = original;
+    console.error = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('libopus ')) return;
+      original(...args);
+    };
+  }
+  decodesInFlight += 1;
+  return () => {
+    decodesInFlight -= 1;
+    if (decodesInFlight === 0 && originalConsoleError) {
+      console.error = originalConsoleError;
+      originalConsoleError = undefined;
+    }
+  };
 }
 
 /** A failure to free must not hide the error that got us here. */
