@@ -116,14 +116,14 @@ function whisper(
 }
 
 export const SPEECH_PRESETS: readonly ModelPreset[] = [
-  whisper('whisper-tiny', 'onnx-community/whisper-tiny', 'Whisper tiny: speech to text, fastest, least accurate', 130),
-  whisper('whisper-base', 'onnx-community/whisper-base', 'Whisper base: speech to text, the default, good on a CPU', 200),
-  whisper('whisper-small', 'onnx-community/whisper-small', 'Whisper small: speech to text, clearly more accurate, slower on a CPU', 580),
+  whisper('whisper-tiny', 'onnx-community/whisper-tiny', 'Whisper tiny: speech to text, fastest, least accurate', 70),
+  whisper('whisper-base', 'onnx-community/whisper-base', 'Whisper base: speech to text, the default, good on a CPU', 140),
+  whisper('whisper-small', 'onnx-community/whisper-small', 'Whisper small: speech to text, clearly more accurate, slower on a CPU', 500),
   whisper(
     'whisper-large-v3-turbo',
     'onnx-community/whisper-large-v3-turbo',
     'Whisper large v3 turbo: speech to text, best accuracy and languages, for a GPU host',
-    1100,
+    900,
     { cpu: { encoder_model: 'q8', decoder_model_merged: 'q8' }, cuda: { encoder_model: 'fp16', decoder_model_merged: 'fp16' } },
   ),
 ];
