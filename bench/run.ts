@@ -7,8 +7,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Assistant, silentLogger, type IncomingTurn } from '../core/index.js';
 import { DEFAULT_IMAGE_LIMITS, preprocessImage } from '../core/media/index.js';
+import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
 import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../storage/index.js';
+import { encodeOggOpus, voiceLike } from '../test/helpers/audio.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
@@ -45,7 +47,22 @@ function makeAssistant(store: Store): Assistant {
       historyTokenBudget: 1500,
       historyTurns: 20,
     },
+    voice: { speech: new ScriptedSpeechModel({ text: 'Is the tea still hot?' }), limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
+}
+
+/** A voice follow-up with an instant speech model: what the core adds to transcription (decoding, the gate, the turn). */
+async function voiceTurns(folder: string, turns: number): Promise<Row> {
+  const store = new Store(openDatabase(join(folder, 'voice.sqlite')));
+  const assistant = makeAssistant(store);
+  const note = encodeOggOpus(voiceLike(5, 48_000, 2), 48_000);
+  await drain(assistant, { platform: 'bench', userId: 'u', chatId: 'c', images: [{ fetch: async () => noisyJpeg(640, 480) }] });
+  const samples: number[] = [];
+  for (let index = 0; index < turns; index += 1) {
+    await time(samples, () => drain(assistant, { platform: 'bench', userId: 'u', chatId: 'c', audio: [{ fetch: async () => note }] }));
+  }
+  store.close();
+  return { name: 'core voice turn, 5 s OGG/Opus note, instant speech and vision models', samples };
 }
 
 async function coreTurns(folder: string, turns: number, file: string): Promise<Row> {
@@ -169,6 +186,7 @@ try {
   printTable(
     timingTable([
       await coreTurns(folder.path, 2000, 'core.sqlite'),
+      await voiceTurns(folder.path, 50),
       historyLoadAndAppend(folder.path, 2000),
       await preprocess(20, 1536, photo),
       await preprocess(20, 512, photo),
