@@ -148,7 +148,13 @@ describe('voice notes that cannot be answered', () => {
     assert.deepEqual(texts(await harness.send({ audio: [audioOf(damaged)] })), [
       'That voice message seems damaged, so I could not play it. Please record it again.',
     ]);
-    assert.match(texts(await harness.send({ audio: [audioOf(png, { mediaType: 'audio/mp4' })] }))[0]!, /Send a voice message, or an OGG, WAV or MP3 file\./);
+    assert.deepEqual(texts(await harness.send({ audio: [audioOf(png, { mediaType: 'audio/mp4' })] })), [
+      'That is an image, not a voice message. Send a voice message, or an OGG, WAV or MP3 file.',
+    ]);
+    const m4a = new Uint8Array([0, 0, 0, 0x20, ...new TextEncoder().encode('ftypM4A '), ...new Uint8Array(24)]);
+    assert.deepEqual(texts(await harness.send({ audio: [audioOf(m4a, { mediaType: 'audio/mp4' })] })), [
+      'I cannot play M4A audio. Send a voice message, or an OGG, WAV or MP3 file.',
+    ]);
 
     const stated = audioOf(note, { durationSeconds: 200 });
     assert.deepEqual(texts(await harness.send({ audio: [stated] })), [

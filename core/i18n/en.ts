@@ -123,8 +123,14 @@ export const en: Messages = {
         return 'That voice message is empty. Please record it again.';
       case 'too-large':
         return `That audio file is too large for me; the limit is ${megabytes(Number(details.maxBytes ?? 0))}. Please send a shorter voice message.`;
-      case 'unsupported-format':
-        return `I cannot play ${details.format ? `${details.format} audio` : 'that kind of file'}. Send a voice message, or an OGG, WAV or MP3 file.`;
+      case 'unsupported-format': {
+        const format = details.format === undefined ? undefined : String(details.format);
+        const what =
+          format === 'image' || format === 'text' || format === 'video'
+            ? `That is ${format === 'image' ? 'an image' : format === 'text' ? 'text' : 'a video'}, not a voice message.`
+            : `I cannot play ${format ? `${format} audio` : 'that kind of file'}.`;
+        return `${what} Send a voice message, or an OGG, WAV or MP3 file.`;
+      }
       case 'corrupt':
         return 'That voice message seems damaged, so I could not play it. Please record it again.';
       case 'too-long':
