@@ -125,9 +125,10 @@ export const en: Messages = {
         return `That audio file is too large for me; the limit is ${megabytes(Number(details.maxBytes ?? 0))}. Please send a shorter voice message.`;
       case 'unsupported-format': {
         const format = details.format === undefined ? undefined : String(details.format);
+        const notAudio: Record<string, string> = { image: 'an image', text: 'text', video: 'a video', PDF: 'a PDF file', ZIP: 'a ZIP file' };
         const what =
-          format === 'image' || format === 'text' || format === 'video'
-            ? `That is ${format === 'image' ? 'an image' : format === 'text' ? 'text' : 'a video'}, not a voice message.`
+          format && notAudio[format]
+            ? `That is ${notAudio[format]}, not a voice message.`
             : `I cannot play ${format ? `${format} audio` : 'that kind of file'}.`;
         return `${what} Send a voice message, or an OGG, WAV or MP3 file.`;
       }

@@ -105,7 +105,7 @@ export const zh: Messages = {
         return `这个音频文件太大了，上限是 ${Math.round(Number(details.maxBytes ?? 0) / (1024 * 1024))} 兆字节。请发送短一些的语音消息。`;
       case 'unsupported-format': {
         const format = details.format === undefined ? undefined : String(details.format);
-        const names: Record<string, string> = { image: '图片', text: '文字', video: '视频' };
+        const names: Record<string, string> = { image: '图片', text: '文字', video: '视频', PDF: 'PDF 文件', ZIP: 'ZIP 文件' };
         const what = format && names[format] ? `这是${names[format]}，不是语音消息。` : `我无法播放${format ? ` ${format} ` : '这种'}音频。`;
         return `${what}请发送语音消息，或者 OGG、WAV、MP3 文件。`;
       }
