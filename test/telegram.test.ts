@@ -8,7 +8,7 @@ import { groupChat, privateChat, startFakeTelegram, telegramUser } from './helpe
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
-import { encodeOggOpus, voiceLike } from './helpers/audio.js';
+import { encodeOggOpus, encodeWav, voiceLike } from './helpers/audio.js';
 import { solidJpeg } from './helpers/images.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
 
@@ -122,6 +122,14 @@ describe('voice questions', () => {
     const [damaged] = (await harness.messages(5)).slice(4);
     assert.equal(damaged, 'That voice message seems damaged, so I could not play it. Please record it again.');
     assert.equal(harness.model.requests.length, 2);
+
+    // A recording sent as a file is a voice question too; one in a format the core cannot play is named.
+    const wav = encodeWav(voiceLike(1.5, 44_100, 8), 44_100);
+    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: wav, fileName: 'question.wav', mimeType: 'audio/wav' });
+    assert.deepEqual((await harness.messages(7)).slice(5), ['I see 1 photos.', 'You asked: Untrusted voice transcript of the question: «Is the light on, 1.5 s?»']);
+    const flac = new TextEncoder().encode('fLaC and the rest of a FLAC file');
+    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: flac, fileName: 'question.flac', mimeType: 'audio/flac' });
+    assert.deepEqual((await harness.messages(8)).slice(7), ['I cannot play FLAC audio. Send a voice message, or an OGG, WAV or MP3 file.']);
   });
 });
 
