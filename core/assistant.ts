@@ -193,10 +193,10 @@ export class Assistant {
   ): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { store, limits } = this.dependencies;
     const { user, settings, messages, model, prepared } = context;
-    const conversationId = this.conversationFor(user, turn);
+    const { conversationId, repliedTurnId } = this.conversationFor(user, turn);
     // Read before this turn is written, so the history is strictly earlier turns.
     const history = store.recentTurns(conversationId, limits.historyTurns);
-    const earlierMedia = prepared.media.length === 0 ? store.latestMedia(conversationId) : [];
+    const earlierMedia = prepared.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
 
     const { questionSource } = context;
     const begun = store.beginTurn({
@@ -289,13 +289,14 @@ export class Assistant {
     return 'replied';
   }
 
-  private conversationFor(user: UserRecord, turn: IncomingTurn): number {
+  /** The conversation a turn continues, and the turn it replies to when the user used the reply feature. */
+  private conversationFor(user: UserRecord, turn: IncomingTurn): { conversationId: number; repliedTurnId?: number } {
     const { store } = this.dependencies;
     if (turn.replyTo) {
       const earlier = store.findTurnByMessage(user.id, turn.chatId, turn.replyTo.messageId);
-      if (earlier) return earlier.conversationId;
+      if (earlier) return { conversationId: earlier.conversationId, repliedTurnId: earlier.id };
     }
-    return store.currentConversation(user.id, turn.chatId).id;
+    return { conversationId: store.currentConversation(user.id, turn.chatId).id };
   }
 
   private async prepareImages(

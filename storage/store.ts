@@ -279,8 +279,12 @@ export class Store {
     this.#sql.insertEvent.run({ ...event, processedAt: this.#now() });
   }
 
-  latestMedia(conversationId: number): MediaRecord[] {
-    return this.#sql.latestMedia.all({ conversationId, now: this.#now() }).map(toMedia);
+  /**
+   * The photos of the latest turn that had any, still kept. With `upToTurnId`, the latest at or
+   * before that turn: a reply to an earlier message is about the photo in view back then.
+   */
+  latestMedia(conversationId: number, upToTurnId: number = Number.MAX_SAFE_INTEGER): MediaRecord[] {
+    return this.#sql.latestMedia.all({ conversationId, upToTurnId, now: this.#now() }).map(toMedia);
   }
 
   /** Idempotent; a turn deleted meanwhile is silently skipped. */
@@ -460,11 +464,12 @@ function prepareStatements(db: Database.Database) {
        VALUES (@conversationId, @userId, @turnId, @now, @expiresAt, @mediaType, @width, @height, @data)
        RETURNING *`,
     ),
-    latestMedia: db.prepare<{ conversationId: number; now: number }, MediaRow>(
+    latestMedia: db.prepare<{ conversationId: number; upToTurnId: number; now: number }, MediaRow>(
       `SELECT * FROM media
        WHERE conversation_id = @conversationId AND expires_at > @now
          AND turn_id = (
-           SELECT max(turn_id) FROM media WHERE conversation_id = @conversationId AND expires_at > @now
+           SELECT max(turn_id) FROM media
+           WHERE conversation_id = @conversationId AND expires_at > @now AND turn_id <= @upToTurnId
          )
        ORDER BY id`,
     ),

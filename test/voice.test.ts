@@ -6,7 +6,12 @@ import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-mode
 import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
 import { imageOf, makeHarness, texts, type Harness } from './helpers/assistant-harness.js';
 import { encodeOggOpus, encodeWav, voiceLike } from './helpers/audio.js';
+import sharp from 'sharp';
 import { solidJpeg } from './helpers/images.js';
+
+async function widthOf(jpeg: Uint8Array): Promise<number | undefined> {
+  return (await sharp(jpeg).metadata()).width;
+}
 
 let harness: Harness | undefined;
 afterEach(() => harness?.close());
@@ -84,6 +89,19 @@ describe('a voice question', () => {
     await harness.send({ images: [imageOf(await solidJpeg(64, 48))] });
     assert.deepEqual(texts(await harness.send({ audio: [audioOf(await voiceNote(2))] })), ['It expires in May.']);
     assert.equal(imagesIn(model.requests[1]).length, 1, 'the stored photo went with the voice question');
+  });
+
+  test('a voice note replying to an earlier photo is about that photo, not the latest one', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['OK.'] });
+    harness = makeHarness(model, { speech: new ScriptedSpeechModel({ text: 'What colour was this one?' }) });
+    const red = await solidJpeg(40, 30, { r: 200, g: 0, b: 0 });
+    const blue = await solidJpeg(50, 30, { r: 0, g: 0, b: 200 });
+    await harness.send({ messageId: 'm1', images: [imageOf(red)] });
+    await harness.send({ messageId: 'm2', images: [imageOf(blue)] });
+    await harness.send({ messageId: 'm3', audio: [audioOf(await voiceNote(2))], replyTo: { messageId: 'm1' } });
+    await harness.send({ messageId: 'm4', audio: [audioOf(await voiceNote(2))] });
+    const [replied, latest] = [imagesIn(model.requests[2])[0]!, imagesIn(model.requests[3])[0]!];
+    assert.deepEqual([await widthOf(replied.data), await widthOf(latest.data)], [40, 50]);
   });
 
   test('the pinned language goes to the speech model; otherwise the detected one sets the reply language', async () => {
