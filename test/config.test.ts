@@ -26,6 +26,14 @@ test('defaults need no configuration at all', () => {
   assert.equal(config.MEDIA_RETENTION_HOURS, 24);
 });
 
+test('the speech model runs where the vision model does unless STT_DEVICE says otherwise', () => {
+  const same = loadConfig({ environment: { VLM_DEVICE: 'cuda', STT_DEVICE: '' }, envFile: NO_FILE });
+  assert.deepEqual([same.STT_MODEL, same.STT_DEVICE, same.VOICE_MAX_SECONDS], ['whisper-base', 'cuda', 120]);
+  const apart = loadConfig({ environment: { VLM_DEVICE: 'cuda', STT_DEVICE: 'cpu' }, envFile: NO_FILE });
+  assert.equal(apart.STT_DEVICE, 'cpu');
+  assert.throws(() => loadConfig({ environment: { VOICE_MAX_SECONDS: '3600' }, envFile: NO_FILE }), /VOICE_MAX_SECONDS/);
+});
+
 test('an invalid value stops start-up with one line naming the variable, what was found and what is expected', () => {
   assert.equal(
     errorFor({ VLM_DEVICE: 'gpu' }),
