@@ -83,7 +83,7 @@ export const en: Messages = {
     'To change them, send /settings length short, normal or detailed; /settings language en, zh or auto; /settings streaming on or off; or /settings echo on or off.',
   settingsUpdated: (current) => `Saved. ${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
-    `I did not understand "${argument}". Try /settings length short, normal or detailed, or /settings language en, zh or auto.`,
+    `I did not understand "${argument}". Try /settings length short, normal or detailed, /settings language en, zh or auto, or /settings echo on or off.`,
   unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: 'I have nothing stored about you.',
@@ -151,7 +151,7 @@ export const en: Messages = {
     start: 'What I can do and how I keep your data',
     help: 'What to send me, and the commands',
     new: 'Start a new conversation',
-    settings: 'Reply length and language',
+    settings: 'Reply length, language and voice echo',
     mydata: 'Everything I store about you',
     forget: 'Delete everything I store about you',
   },

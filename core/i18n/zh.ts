@@ -64,7 +64,7 @@ export const zh: Messages = {
     '要修改，请发送 /settings length short、normal 或 detailed；/settings language en、zh 或 auto；/settings streaming on 或 off；或者 /settings echo on 或 off。',
   settingsUpdated: (current) => `已保存。${describeSettings(current)}`,
   settingsNotUnderstood: (argument) =>
-    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，或者 /settings language en、zh 或 auto。`,
+    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，/settings language en、zh 或 auto，或者 /settings echo on 或 off。`,
   unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: '我没有保存任何关于你的信息。',
@@ -127,7 +127,7 @@ export const zh: Messages = {
     start: '我能做什么，以及如何保存你的数据',
     help: '可以发送什么，以及所有命令',
     new: '开始新的对话',
-    settings: '回答长度和语言',
+    settings: '回答长度、语言和语音复述',
     mydata: '我保存的关于你的全部信息',
     forget: '删除我保存的关于你的全部信息',
   },
