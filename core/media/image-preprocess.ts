@@ -1,7 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import sharp, { type FailOnOptions, type Metadata } from 'sharp';
 import { MediaError } from './media-error.js';
+import { readLocalFile } from './read-local-file.js';
 
 export interface ImageLimits {
   maxInputBytes: number;
@@ -85,27 +84,9 @@ export async function readImageFile(
   path: string,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<Uint8Array> {
-  const stats = await statExisting(path);
-  if (!stats.isFile()) {
-    throw new MediaError('not-a-file', 'Path is not a regular file');
-  }
-  assertAcceptableSize(stats.size, limits.maxInputBytes);
-  const bytes = await readFile(path);
-  // The file may have grown between stat and read.
+  const bytes = await readLocalFile(path, limits.maxInputBytes);
   assertAcceptableSize(bytes.byteLength, limits.maxInputBytes);
   return bytes;
-}
-
-async function statExisting(path: string): Promise<Stats> {
-  try {
-    return await stat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new MediaError('not-found', 'File not found', undefined, { cause: error });
-    }
-    throw error;
-  }
 }
 
 function assertAcceptableSize(byteCount: number, limitBytes: number): void {
