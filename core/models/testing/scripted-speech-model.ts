@@ -1,4 +1,5 @@
 import { ModelError } from '../model-error.js';
+import { delay } from './delay.js';
 import { SPEECH_SAMPLE_RATE, type SpeechToText, type TranscribeRequest, type Transcript } from '../speech-to-text.js';
 
 /** What the double answers: a fixed transcript, or one computed from the request. */
@@ -28,19 +29,4 @@ export class ScriptedSpeechModel implements SpeechToText {
     if (this.script.failWith) throw this.script.failWith;
     return { text: this.script.text, language: request.language ?? this.script.language ?? 'en', durationSeconds };
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

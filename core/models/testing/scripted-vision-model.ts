@@ -1,4 +1,5 @@
 import { ModelError } from '../model-error.js';
+import { delay } from './delay.js';
 import type {
   GenerateRequest,
   GenerateStreamPart,
@@ -53,16 +54,4 @@ export class ScriptedVisionModel implements VisionLanguageModel {
   get lastRequest(): GenerateRequest | undefined {
     return this.requests.at(-1);
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
