@@ -12,7 +12,7 @@ import { solidJpeg } from './helpers/images.js';
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 import { writeSmolVlmModel } from './models/smolvlm-model.js';
-import { runModelsCommand } from '../bots/models.js';
+import { runModelsCommand } from '../tools/models/main.js';
 import { findPreset } from '../core/models/presets.js';
 import { startFakeHub, type FakeRepositoryFile } from './helpers/fake-hub.js';
 

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { runModelsCommand } from '../bots/models.js';
+import { runModelsCommand } from '../tools/models/main.js';
 import { findPreset, onnxFiles } from '../core/models/presets.js';
-import { HubClient, MANIFEST_FILE, ModelSetupError, ModelStore, readManifest } from '../core/models/setup/index.js';
+import { HubClient, MANIFEST_FILE, ModelInstallError, ModelStore, readManifest } from '../tools/models/index.js';
 import { startFakeHub, type FakeHub, type FakeHubOptions, type FakeRepositoryFile } from './helpers/fake-hub.js';
 import { runEntry } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
@@ -71,9 +71,9 @@ function assertSameContent(modelFolder: string, paths: readonly string[]): void 
   for (const path of paths) assert.ok(readFileSync(join(modelFolder, path)).equals(Buffer.from(REPOSITORY_FILES[path]!.content)), path);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ModelSetupError> {
+async function rejection(promise: Promise<unknown>): Promise<ModelInstallError> {
   const error = await promise.then(() => assert.fail('expected a failure'), (failure: unknown) => failure);
-  assert.ok(error instanceof ModelSetupError, String(error));
+  assert.ok(error instanceof ModelInstallError, String(error));
   return error;
 }
 
@@ -332,7 +332,7 @@ describe('the models command', () => {
 
 describe('the npm run models entry point as its own process', { concurrency: true }, () => {
   const run = (hub: FakeHub, modelsDirectory: string, args: string[]) =>
-    runEntry('bots/models.ts', args, { environment: { MODELS_DIR: modelsDirectory, HF_ENDPOINT: hub.endpoint } });
+    runEntry('tools/models/main.ts', args, { environment: { MODELS_DIR: modelsDirectory, HF_ENDPOINT: hub.endpoint } });
 
   test('list prints plain text and exits 0', async (context) => {
     const { hub, modelsDirectory } = await setUp(context);

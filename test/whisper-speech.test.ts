@@ -12,7 +12,7 @@ import {
   silentLogger,
   WhisperSpeechModel,
 } from '../core/index.js';
-import { runModelsCommand } from '../bots/models.js';
+import { runModelsCommand } from '../tools/models/main.js';
 import { findPreset } from '../core/models/presets.js';
 import { encodeOggOpus, encodeWav, voiceLike } from './helpers/audio.js';
 import { startFakeHub, type FakeRepositoryFile } from './helpers/fake-hub.js';

@@ -6,17 +6,17 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../core/config/index.js';
+import { ConfigError, loadConfig } from '../../core/config/index.js';
 import {
   HubClient,
   type HubClientOptions,
-  isModelSetupError,
+  isModelInstallError,
   ModelStore,
   type InstalledModel,
   type PullDevice,
   type PullStart,
   type VerifyReport,
-} from '../core/models/setup/index.js';
+} from './index.js';
 
 const USAGE = 'Usage: npm run models -- pull NAME [--device cpu|cuda|all], list, remove NAME, or verify NAME';
 const DEVICES: readonly PullDevice[] = ['cpu', 'cuda', 'all'];
@@ -159,7 +159,7 @@ function reportError(error: unknown, stderr: ModelsCommandIo['stderr']): number 
     stderr.write(`${message}\n`);
     return 2;
   }
-  if (!isModelSetupError(error)) {
+  if (!isModelInstallError(error)) {
     stderr.write(`Model setup failed: ${message}\n`);
     return 1;
   }

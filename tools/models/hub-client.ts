@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { ContentHasher, fileSize, hashFileInto } from './file-checksum.js';
-import { ModelSetupError } from './setup-error.js';
+import { ModelInstallError } from './install-error.js';
 import { StallWatch, writeBody } from './write-body.js';
 
 /**
@@ -65,7 +65,7 @@ export class HubClient {
   constructor(options: HubClientOptions = {}) {
     const endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
-      throw new ModelSetupError('invalid', `HF_ENDPOINT must be a URL starting with http:// or https://.`);
+      throw new ModelInstallError('invalid', `HF_ENDPOINT must be a URL starting with http:// or https://.`);
     }
     this.endpoint = new URL(`${endpoint}/`);
     this.token = options.token || undefined;
@@ -133,14 +133,14 @@ export class HubClient {
       if (appendFrom === 0) hasher = new ContentHasher(file);
       const received = await writeBody(response, { partial, appendFrom, hasher, totalBytes: file.size, stall, signal, onProgress: request.onProgress });
       if (received < file.size) {
-        throw new ModelSetupError('network', `The connection closed after ${received} of ${file.size} bytes of ${file.path}.`, {
+        throw new ModelInstallError('network', `The connection closed after ${received} of ${file.size} bytes of ${file.path}.`, {
           isRetryable: true,
         });
       }
       await finishTransfer(partial, target, hasher, file, appendFrom > 0);
     } catch (error) {
       if (stall.fired && !request.signal?.aborted) {
-        throw new ModelSetupError('network', `No data arrived for ${this.stallTimeoutMs / 1000} seconds while downloading ${file.path}.`, {
+        throw new ModelInstallError('network', `No data arrived for ${this.stallTimeoutMs / 1000} seconds while downloading ${file.path}.`, {
           isRetryable: true,
         });
       }
@@ -161,12 +161,12 @@ export class HubClient {
       text = await response.text();
     } catch (error) {
       if (!timeout.aborted || signal?.aborted) throw error;
-      throw new ModelSetupError('network', `The Hub did not answer within ${this.stallTimeoutMs / 1000} seconds.`, { isRetryable: true });
+      throw new ModelInstallError('network', `The Hub did not answer within ${this.stallTimeoutMs / 1000} seconds.`, { isRetryable: true });
     }
     try {
       return { body: JSON.parse(text), headers: response.headers };
     } catch (error) {
-      throw new ModelSetupError('invalid', `The Hub's answer for the ${what} is not valid JSON.`, { cause: error });
+      throw new ModelInstallError('invalid', `The Hub's answer for the ${what} is not valid JSON.`, { cause: error });
     }
   }
 
@@ -183,7 +183,7 @@ export class HubClient {
       await response.body?.cancel();
       current = new URL(location, current);
     }
-    throw new ModelSetupError('invalid', `The Hub redirected more than ${MAX_REDIRECTS} times for ${url.pathname}.`);
+    throw new ModelInstallError('invalid', `The Hub redirected more than ${MAX_REDIRECTS} times for ${url.pathname}.`);
   }
 
   private async withRetries<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
@@ -191,11 +191,11 @@ export class HubClient {
       try {
         return await operation();
       } catch (error) {
-        const failure = asSetupError(error, signal);
+        const failure = asInstallError(error, signal);
         if (!failure.isRetryable) throw failure;
         if (attempt >= this.attempts) {
           if (attempt === 1) throw failure;
-          throw new ModelSetupError(failure.kind, `${failure.message} Gave up after ${attempt} tries.`, { cause: failure });
+          throw new ModelInstallError(failure.kind, `${failure.message} Gave up after ${attempt} tries.`, { cause: failure });
         }
         await pause(this.backoffMs(attempt), signal);
       }
@@ -211,7 +211,7 @@ async function finishTransfer(partial: string, target: string, hasher: ContentHa
   if (!hasher.matches()) {
     await rm(partial, { force: true });
     // Bad bytes may come from an old partial file, so a resumed transfer gets one fresh try.
-    throw new ModelSetupError('checksum', `${file.path} does not match the checksum the Hub lists for it; the download was discarded.`, {
+    throw new ModelInstallError('checksum', `${file.path} does not match the checksum the Hub lists for it; the download was discarded.`, {
       isRetryable: resumed,
     });
   }
@@ -228,33 +228,33 @@ async function ensureOk(response: Response, what: string, token: string | undefi
         "and that you accepted the model's terms on its page."
       : `Hugging Face refused access to the ${what}: the repository needs a token. ` +
         'Set HF_TOKEN to a Hugging Face access token with read access and try again.';
-    throw new ModelSetupError('unauthorized', advice);
+    throw new ModelInstallError('unauthorized', advice);
   }
-  if (status === 404) throw new ModelSetupError('not-found', `The Hub has no ${what}.`);
+  if (status === 404) throw new ModelInstallError('not-found', `The Hub has no ${what}.`);
   const isRetryable = status === 408 || status === 429 || status >= 500;
-  throw new ModelSetupError('network', `The Hub answered HTTP ${status} for the ${what}.`, { isRetryable });
+  throw new ModelInstallError('network', `The Hub answered HTTP ${status} for the ${what}.`, { isRetryable });
 }
 
 /** The server cannot serve the rest of what we hold (the file changed size?): start over. */
 async function discardUnusablePartial(response: Response, partial: string): Promise<never> {
   await response.body?.cancel();
   await rm(partial, { force: true });
-  throw new ModelSetupError('network', 'The Hub could not resume the download; starting over.', { isRetryable: true });
+  throw new ModelInstallError('network', 'The Hub could not resume the download; starting over.', { isRetryable: true });
 }
 
 function checkedRangeStart(response: Response, expectedStart: number, size: number): number {
   const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
   if (match && Number(match[1]) === expectedStart && Number(match[3]) === size) return expectedStart;
   void response.body?.cancel();
-  throw new ModelSetupError('network', 'The Hub answered a resumed download with a different range; starting over.', {
+  throw new ModelInstallError('network', 'The Hub answered a resumed download with a different range; starting over.', {
     isRetryable: true,
   });
 }
 
-function asSetupError(error: unknown, signal: AbortSignal | undefined): ModelSetupError {
-  if (signal?.aborted) return new ModelSetupError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
-  if (error instanceof ModelSetupError) return error;
-  return new ModelSetupError('network', `The connection to the Hub failed: ${describeNetworkFailure(error)}.`, {
+function asInstallError(error: unknown, signal: AbortSignal | undefined): ModelInstallError {
+  if (signal?.aborted) return new ModelInstallError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
+  if (error instanceof ModelInstallError) return error;
+  return new ModelInstallError('network', `The connection to the Hub failed: ${describeNetworkFailure(error)}.`, {
     isRetryable: true,
     cause: error,
   });
@@ -281,13 +281,13 @@ async function pause(milliseconds: number, signal: AbortSignal | undefined): Pro
   try {
     await delay(milliseconds, undefined, signal ? { signal } : {});
   } catch (error) {
-    throw new ModelSetupError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
+    throw new ModelInstallError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
   }
 }
 
 function parseHubAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
-  if (!result.success) throw new ModelSetupError('invalid', `The Hub's answer for the ${what} has an unexpected shape.`);
+  if (!result.success) throw new ModelInstallError('invalid', `The Hub's answer for the ${what} has an unexpected shape.`);
   return result.data;
 }
 

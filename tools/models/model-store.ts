@@ -1,10 +1,10 @@
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { ALL_PRESETS, findPreset, onnxFiles, type DeviceKind, type ModelPreset } from '../presets.js';
+import { ALL_PRESETS, findPreset, onnxFiles, type DeviceKind, type ModelPreset } from '../../core/models/presets.js';
 import { fileSize, findFileProblem, type FileProblemKind } from './file-checksum.js';
 import type { HubClient, HubFile } from './hub-client.js';
 import { MANIFEST_FILE, readManifest, writeManifest, type ManifestFile, type SeedManifest } from './model-manifest.js';
-import { ModelSetupError } from './setup-error.js';
+import { ModelInstallError } from './install-error.js';
 
 /**
  * The models folder: `MODELS_DIR/<preset>/` holds the repository's files under their own relative
@@ -124,7 +124,7 @@ export class ModelStore {
   async remove(name: string): Promise<{ name: string; bytesFreed: number }> {
     const folder = this.childFolder(name);
     if (!(await isDirectory(folder)) || !(await this.isModelFolder(name))) {
-      throw new ModelSetupError('unknown-model', `No model named ${name} is installed in ${this.modelsDirectory}.`);
+      throw new ModelInstallError('unknown-model', `No model named ${name} is installed in ${this.modelsDirectory}.`);
     }
     const bytesFreed = await bytesUnder(folder);
     await rm(folder, { recursive: true, force: true });
@@ -135,7 +135,7 @@ export class ModelStore {
   async verify(name: string): Promise<VerifyReport> {
     const manifest = await readManifest(this.childFolder(name));
     if (!manifest) {
-      throw new ModelSetupError(
+      throw new ModelInstallError(
         'unknown-model',
         `${name} is not installed in ${this.modelsDirectory} (it has no complete ${MANIFEST_FILE}); pull it first.`,
       );
@@ -186,7 +186,7 @@ export class ModelStore {
   private childFolder(name: string): string {
     const folder = resolve(this.modelsDirectory, name);
     if (!name || name !== basename(name) || name === '.' || name === '..' || dirname(folder) !== this.modelsDirectory) {
-      throw new ModelSetupError('invalid', `"${name}" is not a model name: give the name of a folder directly inside ${this.modelsDirectory}.`);
+      throw new ModelInstallError('invalid', `"${name}" is not a model name: give the name of a folder directly inside ${this.modelsDirectory}.`);
     }
     return folder;
   }
@@ -220,7 +220,7 @@ function requirePreset(name: string): ModelPreset {
   const preset = findPreset(name);
   if (preset) return preset;
   const known = ALL_PRESETS.map((candidate) => candidate.name).join(', ');
-  throw new ModelSetupError('unknown-model', `Unknown model "${name}". Known models: ${known}.`);
+  throw new ModelInstallError('unknown-model', `Unknown model "${name}". Known models: ${known}.`);
 }
 
 /** The preset's files for the devices, plus the external-data companions the repository has. */
@@ -230,7 +230,7 @@ function selectFiles(preset: ModelPreset, devices: readonly DeviceKind[], tree: 
   const byPath = new Map(tree.map((file) => [file.path, file]));
   const absent = wanted.filter((path) => !byPath.has(path));
   if (absent.length > 0) {
-    throw new ModelSetupError(
+    throw new ModelInstallError(
       'not-found',
       `The repository ${preset.repository} at commit ${commit.slice(0, 8)} has no ${absent.join(', ')}, so the ${preset.name} preset does not match it.`,
     );
@@ -258,7 +258,7 @@ function isExternalDataOf(candidate: string, onnxPath: string): boolean {
 function insideFolder(folder: string, relativePath: string): string {
   const path = resolve(folder, relativePath);
   if (!path.startsWith(folder + sep)) {
-    throw new ModelSetupError('invalid', `Refusing the file path "${relativePath}": it points outside the model folder.`);
+    throw new ModelInstallError('invalid', `Refusing the file path "${relativePath}": it points outside the model folder.`);
   }
   return path;
 }

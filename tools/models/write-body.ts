@@ -1,6 +1,6 @@
 import { open, rm } from 'node:fs/promises';
 import type { ContentHasher } from './file-checksum.js';
-import { ModelSetupError } from './setup-error.js';
+import { ModelInstallError } from './install-error.js';
 
 /** Resets on every chunk; fires only when the connection goes quiet. */
 export class StallWatch {
@@ -66,7 +66,7 @@ export async function writeBody(response: Response, target: BodyTarget): Promise
   }
   if (received > totalBytes) {
     await rm(partial, { force: true });
-    throw new ModelSetupError('checksum', `The Hub sent more than the ${totalBytes} bytes it lists for a file; nothing was kept.`);
+    throw new ModelInstallError('checksum', `The Hub sent more than the ${totalBytes} bytes it lists for a file; nothing was kept.`);
   }
   return received;
 }

@@ -1,4 +1,4 @@
-/** Model setup: fetching presets from the Hugging Face Hub into MODELS_DIR and checking them. */
+/** The model installer (`npm run models`): fetches presets from the Hugging Face Hub into MODELS_DIR and checks them. */
 export type { DownloadRequest, HubClientOptions, HubFile } from './hub-client.js';
 export { DEFAULT_HUB_ENDPOINT, HubClient } from './hub-client.js';
 export type { ExpectedContent, FileProblemKind } from './file-checksum.js';
@@ -15,5 +15,5 @@ export type {
   VerifyReport,
 } from './model-store.js';
 export { ModelStore } from './model-store.js';
-export type { ModelSetupErrorKind } from './setup-error.js';
-export { isModelSetupError, ModelSetupError } from './setup-error.js';
+export type { ModelInstallErrorKind } from './install-error.js';
+export { isModelInstallError, ModelInstallError } from './install-error.js';

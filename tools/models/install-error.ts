@@ -1,9 +1,9 @@
 /**
- * The one error the model setup raises. Its message is a single plain line meant for the person
+ * The one error the model installer raises. Its message is a single plain line meant for the person
  * running the command; `kind` lets the command line pick an exit code and the retry loop decide
  * whether another attempt may help.
  */
-export type ModelSetupErrorKind =
+export type ModelInstallErrorKind =
   /** The preset or installed model named does not exist. */
   | 'unknown-model'
   /** The Hub refused access: a token (HF_TOKEN) is missing or not good enough. */
@@ -19,12 +19,12 @@ export type ModelSetupErrorKind =
   /** Anything else: a refused path, an answer the Hub should never give, a bad setting. */
   | 'invalid';
 
-export class ModelSetupError extends Error {
-  override readonly name = 'ModelSetupError';
+export class ModelInstallError extends Error {
+  override readonly name = 'ModelInstallError';
   readonly isRetryable: boolean;
 
   constructor(
-    readonly kind: ModelSetupErrorKind,
+    readonly kind: ModelInstallErrorKind,
     message: string,
     options: { isRetryable?: boolean; cause?: unknown } = {},
   ) {
@@ -33,6 +33,6 @@ export class ModelSetupError extends Error {
   }
 }
 
-export function isModelSetupError(error: unknown): error is ModelSetupError {
-  return error instanceof ModelSetupError;
+export function isModelInstallError(error: unknown): error is ModelInstallError {
+  return error instanceof ModelInstallError;
 }
