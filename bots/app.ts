@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import {
   Assistant,
   createLogger,
-  redactConfig,
   startRetentionSweeper,
-  type Config,
   type ImageLimits,
   type Logger,
   type SpeechToText,
@@ -13,6 +11,7 @@ import {
   type VoiceDependencies,
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
+import { redactConfig, type Config } from './config/index.js';
 import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
 

@@ -8,8 +8,9 @@
 import { resolve } from 'node:path';
 import { DiscordjsError, DiscordjsErrorCodes } from 'discord.js';
 import { GrammyError, HttpError } from 'grammy';
-import { ConfigError, loadConfig, type Config, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
+import type { SpeechToText, VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
 import { runDiscord } from './discord.js';
 import { runTelegram } from './telegram.js';

@@ -1,4 +1,5 @@
-import { locateModel, ModelSetupError, WhisperSpeechModel, type Config, type Logger, type SpeechToText } from '../core/index.js';
+import { locateModel, ModelSetupError, WhisperSpeechModel, type Logger, type SpeechToText } from '../core/index.js';
+import type { Config } from './config/index.js';
 
 export type SpeechModelChoice =
   | { readonly speech: SpeechToText; readonly setupHint?: undefined }

@@ -4,10 +4,10 @@ import {
   locateModel,
   ModelSetupError,
   parseDtypeSetting,
-  type Config,
   type Logger,
   type VisionLanguageModel,
 } from '../core/index.js';
+import type { Config } from './config/index.js';
 
 export type VisionModelChoice =
   | { readonly model: VisionLanguageModel; readonly setupHint?: undefined }

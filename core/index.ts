@@ -2,8 +2,6 @@
 export type { AssistantDependencies, AssistantLimits } from './assistant.js';
 export { Assistant } from './assistant.js';
 export type { IncomingAudio, IncomingImage, IncomingTurn, ReplyPart, TurnOptions, UnsupportedContent } from './turn.js';
-export type { Config } from './config/index.js';
-export { ConfigError, loadConfig, redactConfig } from './config/index.js';
 export type { Logger } from './log.js';
 export { createLogger, silentLogger } from './log.js';
 export { COMMAND_NAMES, parseCommand } from './commands/index.js';

@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
-import { ConfigError, createLogger, loadConfig, redactConfig } from '../core/index.js';
-import { configFields } from '../core/config/index.js';
+import { ConfigError, configFields, loadConfig, redactConfig } from '../bots/config/index.js';
+import { createLogger } from '../core/index.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
 const NO_FILE = '/nonexistent/.env';

@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../core/config/index.js';
+import { ConfigError, loadConfig } from '../../bots/config/index.js';
 import {
   HubClient,
   type HubClientOptions,

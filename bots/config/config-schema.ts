@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { PLATFORM_SETTINGS } from '../registry.js';
+import { coreSettings } from './core-settings.js';
+
+type SettingsObject = z.ZodObject<z.ZodRawShape>;
+
+/** `A | B` to `A & B`: the fields of every platform's settings at once. */
+type Intersection<Union> = (Union extends unknown ? (value: Union) => void : never) extends (value: infer Both) => void ? Both : never;
+
+type ComposedShape<Core extends SettingsObject, Platforms extends readonly SettingsObject[]> = Core['shape'] &
+  Intersection<Platforms[number]['shape']>;
+
+/**
+ * One flat object of the core's settings and every platform's, so `config.TELEGRAM_API_ROOT` reads
+ * as the variable is named. A name declared twice is a programming error, found at start-up.
+ */
+export function composeSettings<Core extends SettingsObject, Platforms extends readonly SettingsObject[]>(
+  core: Core,
+  platforms: Platforms,
+): z.ZodObject<ComposedShape<Core, Platforms>> {
+  const shape: Record<string, z.core.$ZodType> = { ...core.shape };
+  for (const platform of platforms) {
+    for (const [name, field] of Object.entries(platform.shape)) {
+      if (name in shape) throw new Error(`The setting ${name} is declared twice.`);
+      shape[name] = field;
+    }
+  }
+  // The loop builds exactly the fields the type names; TypeScript cannot follow it through a loop.
+  return z.object(shape) as z.ZodObject<ComposedShape<Core, Platforms>>;
+}
+
+/** Every setting the program reads, with its default. `.env.example` mirrors this list; a test keeps the two in step. */
+export const configFields = composeSettings(coreSettings, PLATFORM_SETTINGS);
+
+export const configSchema = configFields
+  .superRefine((config, context) => {
+    if (config.VLM_BACKEND === 'openai' && !config.VLM_BASE_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['VLM_BASE_URL'],
+        message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
+      });
+    }
+  })
+  .transform((config) => ({ ...config, STT_DEVICE: config.STT_DEVICE ?? config.VLM_DEVICE }));
+
+export type Config = z.output<typeof configSchema>;
+
+/** Values that must never reach a log line or an error message. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'VLM_API_KEY',
+  'HF_TOKEN',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'DISCORD_BOT_TOKEN',
+]);

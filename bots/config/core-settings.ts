@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInteger = z.coerce.number().int().positive();
+
+/**
+ * The settings of the assistant itself (storage, models, limits, retention), whatever platform it
+ * runs on. The core takes them as plain options; reading them from the environment is wiring, so
+ * the schema lives here. Each platform adds its own settings through the registry.
+ */
+export const coreSettings = z.object({
+  // No default: the console logs warnings only, bots log at info (see bots/).
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MODELS_DIR: z.string().min(1).default('./models'),
+  VLM_BACKEND: z.enum(['embedded', 'openai']).default('embedded'),
+  VLM_MODEL: z.string().min(1).default('smolvlm-256m'),
+  VLM_DEVICE: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
+  VLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  VLM_API_KEY: z.string().min(1).optional(),
+  // One dtype for all sessions (q4) or session=dtype pairs; parsed by the embedded backend.
+  VLM_DTYPE: z.string().regex(/^[a-z0-9_=,\s]+$/, 'a dtype such as q4, or pairs such as vision_encoder=int8,decoder_model_merged=q4').optional(),
+  VLM_IMAGE_SPLITTING: z.enum(['auto', 'on', 'off']).default('auto'),
+  VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
+  VLM_CONCURRENCY: positiveInteger.max(256).default(4),
+  VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
+  STT_MODEL: z.string().min(1).default('whisper-base'),
+  // Unset: the same as VLM_DEVICE (filled in by the composed schema).
+  STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
+  VOICE_MAX_SECONDS: positiveInteger.max(900).default(120),
+  AUDIO_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
+  // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
+  HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
+  HF_TOKEN: z.string().min(1).optional(),
+  IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
+  MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
+  MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
+  HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),
+  HISTORY_TOKEN_BUDGET: positiveInteger.min(100).default(1500),
+});
