@@ -1,49 +1,65 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, SlashCommandBuilder } from 'discord.js';
-import { MESSAGES, type CommandName } from '../../core/index.js';
+import { COMMAND_TABLE, MESSAGES, type Messages } from '../../core/index.js';
+
+const DEFAULT_MESSAGES = MESSAGES.en;
 
 export const DESCRIBE_COMMAND = 'describe';
-export const DESCRIBE_IMAGE_MENU = 'Describe image';
-/** The core's commands Discord users reach by slash command; /start is Telegram's convention. */
-export const CORE_COMMANDS: readonly CommandName[] = ['help', 'new', 'settings', 'mydata', 'forget'];
+/** Discord reports a context-menu command by its default name, whatever the user's locale. */
+export const DESCRIBE_IMAGE_MENU = DEFAULT_MESSAGES.describeCommand.menuName;
+/** The core's commands offered as slash commands: Discord has no first-contact command like /start. */
+export const CORE_COMMANDS = COMMAND_TABLE.filter((command) => command.menu === 'always');
 /** Answers that concern only the person asking stay private to them in a server. */
-export const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['help', 'new', 'settings', 'mydata', 'forget']);
+export const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(
+  COMMAND_TABLE.filter((command) => command.private).map((command) => command.name),
+);
 
-/** Slash commands and the message context-menu command, described in English and Chinese. */
+/** One text in every language Discord shows besides its default, keyed by Discord locale. */
+function localised(text: (messages: Messages) => string): Record<string, string> {
+  return { 'zh-CN': text(MESSAGES.zh) };
+}
+
+/** Slash commands and the message context-menu command, described in every language. */
 export function commandDefinitions(): unknown[] {
-  const core = CORE_COMMANDS.map((name) => {
+  const core = CORE_COMMANDS.map((command) => {
+    const { name } = command;
     const builder = new SlashCommandBuilder()
       .setName(name)
-      .setDescription(MESSAGES.en.commandDescriptions[name])
-      .setDescriptionLocalizations({ 'zh-CN': MESSAGES.zh.commandDescriptions[name] });
-    if (name === 'settings') {
+      .setDescription(DEFAULT_MESSAGES.commandDescriptions[name])
+      .setDescriptionLocalizations(localised((messages) => messages.commandDescriptions[name]));
+    if ('argument' in command) {
+      const { argument } = command;
       builder.addStringOption((option) =>
         option
-          .setName('change')
-          .setDescription('For example: length short, language zh, streaming off')
-          .setDescriptionLocalizations({ 'zh-CN': '例如：length short、language zh' })
-          .setRequired(false),
+          .setName(argument.name)
+          .setDescription(DEFAULT_MESSAGES.commandArgumentDescriptions[command.name])
+          .setDescriptionLocalizations(localised((messages) => messages.commandArgumentDescriptions[command.name]))
+          .setRequired(argument.required),
       );
     }
     return builder.toJSON();
   });
   const describe = new SlashCommandBuilder()
     .setName(DESCRIBE_COMMAND)
-    .setDescription('Describe a photo, or answer a question about it')
-    .setDescriptionLocalizations({ 'zh-CN': '描述一张照片，或回答关于它的问题' })
+    .setDescription(DEFAULT_MESSAGES.describeCommand.description)
+    .setDescriptionLocalizations(localised((messages) => messages.describeCommand.description))
     .addAttachmentOption((option) =>
-      option.setName('image').setDescription('The photo').setDescriptionLocalizations({ 'zh-CN': '照片' }).setRequired(true),
+      option
+        .setName('image')
+        .setDescription(DEFAULT_MESSAGES.describeCommand.imageOption)
+        .setDescriptionLocalizations(localised((messages) => messages.describeCommand.imageOption))
+        .setRequired(true),
     )
     .addStringOption((option) =>
       option
         .setName('question')
-        .setDescription('What you want to know, for example: is the light on?')
-        .setDescriptionLocalizations({ 'zh-CN': '你想知道什么，例如：灯开着吗？' })
+        .setDescription(DEFAULT_MESSAGES.describeCommand.questionOption)
+        .setDescriptionLocalizations(localised((messages) => messages.describeCommand.questionOption))
         .setRequired(false),
     )
     .toJSON();
   const menu = new ContextMenuCommandBuilder()
     .setName(DESCRIBE_IMAGE_MENU)
-    .setNameLocalizations({ 'zh-CN': '描述图片' })
+    .setNameLocalizations(localised((messages) => messages.describeCommand.menuName))
     .setType(ApplicationCommandType.Message)
     .toJSON();
   return [describe, ...core, menu];

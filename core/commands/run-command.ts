@@ -1,6 +1,6 @@
 import { DEFAULT_SETTINGS, type Store, type UserKey, type UserSettings } from '../../storage/index.js';
 import type { Messages } from '../i18n/index.js';
-import { canonicalCommand } from './command-names.js';
+import { canonicalCommand } from './command-table.js';
 import { parseSettingsArgument } from './settings-argument.js';
 
 export interface CommandContext {

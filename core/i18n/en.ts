@@ -155,6 +155,15 @@ export const en: Messages = {
     mydata: 'Everything I store about you',
     forget: 'Delete everything I store about you',
   },
+  commandArgumentDescriptions: {
+    settings: 'For example: length short, language zh, streaming off',
+  },
+  describeCommand: {
+    description: 'Describe a photo, or answer a question about it',
+    imageOption: 'The photo',
+    questionOption: 'What you want to know, for example: is the light on?',
+    menuName: 'Describe image',
+  },
   modelNotSetUp:
     'No vision model is set up on this server yet, so I cannot answer questions about photos. The person running it needs to install one.',
   modelUnavailable: 'The model I use to answer is not reachable right now. Please try again in a little while.',

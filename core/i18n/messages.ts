@@ -1,11 +1,21 @@
 import type { ForgetResult, UserExport, UserSettings } from '../../storage/index.js';
-import type { CommandName } from '../commands/index.js';
+import type { CommandName, CommandWithArgument } from '../commands/command-table.js';
 import type { AudioErrorKind } from '../audio/index.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
 import type { UnsupportedContent } from '../turn.js';
 
 /** `not-found`: a path typed in the console names no audio file. */
 export type VoiceProblemKind = AudioErrorKind | 'download-failed' | 'not-found';
+
+export interface DescribeCommandTexts {
+  readonly description: string;
+  /** The attached photo. */
+  readonly imageOption: string;
+  /** The optional question about it. */
+  readonly questionOption: string;
+  /** The same action on a message that carries a photo; a menu entry, so a few words. */
+  readonly menuName: string;
+}
 
 /**
  * Every sentence a user can hear from the assistant itself (not from the model). One object per
@@ -40,6 +50,10 @@ export interface Messages {
   readonly unsupportedContent: (kind: UnsupportedContent) => string;
   /** One short line per command, for the platform's command menu. */
   readonly commandDescriptions: Readonly<Record<CommandName, string>>;
+  /** What to type as a command's argument, for menus that describe arguments (slash-command options). */
+  readonly commandArgumentDescriptions: Readonly<Record<CommandWithArgument, string>>;
+  /** The describe-a-photo command, where a platform lets a photo be attached to a command or a message menu. */
+  readonly describeCommand: DescribeCommandTexts;
   readonly modelNotSetUp: string;
   readonly modelUnavailable: string;
   readonly modelFailed: string;

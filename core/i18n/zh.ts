@@ -131,6 +131,15 @@ export const zh: Messages = {
     mydata: '我保存的关于你的全部信息',
     forget: '删除我保存的关于你的全部信息',
   },
+  commandArgumentDescriptions: {
+    settings: '例如：length short、language zh',
+  },
+  describeCommand: {
+    description: '描述一张照片，或回答关于它的问题',
+    imageOption: '照片',
+    questionOption: '你想知道什么，例如：灯开着吗？',
+    menuName: '描述图片',
+  },
   modelNotSetUp: '这台服务器还没有安装视觉模型，所以我暂时无法回答关于照片的问题。需要由运行服务器的人安装。',
   modelUnavailable: '我用来回答问题的模型现在无法连接。请稍后再试。',
   modelFailed: '抱歉，回答时出了问题。请再试一次。',
