@@ -11,7 +11,7 @@ import {
   type VoiceDependencies,
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
-import { redactConfig, type Config } from './config/index.js';
+import { redactConfig, SECRET_SETTING_NAMES, type Config } from './config/index.js';
 import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
 
@@ -44,7 +44,7 @@ export interface StartOptions {
 
 export async function startApp(options: StartOptions): Promise<App> {
   const { config } = options;
-  const logger = createLogger({ level: config.LOG_LEVEL ?? options.defaultLogLevel });
+  const logger = createLogger({ level: config.LOG_LEVEL ?? options.defaultLogLevel, secretNames: SECRET_SETTING_NAMES });
   logger.debug({ config: redactConfig(config) }, 'configuration');
   const store = new Store(openDatabase(join(config.DATA_DIR, 'seed.sqlite')));
   const needs = options.needs ?? { vision: true, speech: true };

@@ -6,28 +6,15 @@ export type { Logger } from 'pino';
  * Paths pino censors wherever they appear. Message text, images and transcripts are never passed to
  * the logger at all; this is the second guard, for secrets that travel inside objects.
  */
-const REDACTED_PATHS = [
-  'token',
-  'apiKey',
-  'authorization',
-  '*.token',
-  '*.apiKey',
-  '*.authorization',
-  '*.headers.authorization',
-  'VLM_API_KEY',
-  'HF_TOKEN',
-  'TELEGRAM_BOT_TOKEN',
-  'TELEGRAM_WEBHOOK_SECRET',
-  'DISCORD_BOT_TOKEN',
-  '*.VLM_API_KEY',
-  '*.TELEGRAM_WEBHOOK_SECRET',
-  '*.HF_TOKEN',
-  '*.TELEGRAM_BOT_TOKEN',
-  '*.DISCORD_BOT_TOKEN',
-];
+const REDACTED_PATHS = ['token', 'apiKey', 'authorization', '*.token', '*.apiKey', '*.authorization', '*.headers.authorization'];
 
 export interface LoggerOptions {
   readonly level: string;
+  /**
+   * Names of the settings marked secret where they are declared (bots/ reads the marks), censored
+   * at the top level and one level down (a settings object logged under a key).
+   */
+  readonly secretNames?: readonly string[];
   /** Defaults to standard error, so standard output stays free for the console's answers. */
   readonly destination?: DestinationStream;
 }
@@ -37,10 +24,14 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: undefined,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: [...REDACTED_PATHS, ...secretPaths(options.secretNames ?? [])], censor: '[redacted]' },
     },
     options.destination ?? pino.destination(2),
   );
+}
+
+function secretPaths(names: readonly string[]): string[] {
+  return names.flatMap((name) => [name, `*.${name}`]);
 }
 
 /** For tests and tools that want no log output. */

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
-import { ConfigError, configFields, loadConfig, redactConfig } from '../bots/config/index.js';
+import { ConfigError, configFields, loadConfig, redactConfig, SECRET_SETTING_NAMES } from '../bots/config/index.js';
 import { createLogger } from '../core/index.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
@@ -58,7 +58,7 @@ test('a secret is never echoed, not even when it is the invalid value', () => {
 test('secrets are redacted from log lines', () => {
   let written = '';
   const sink = new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) });
-  const logger = createLogger({ level: 'info', destination: sink });
+  const logger = createLogger({ level: 'info', secretNames: SECRET_SETTING_NAMES, destination: sink });
   logger.info({ config: { VLM_API_KEY: 'sk-very-secret' }, request: { headers: { authorization: 'Bearer sk-very-secret' } } }, 'x');
   logger.info({ token: '123:ABC' }, 'y');
   assert.doesNotMatch(written, /sk-very-secret|123:ABC/);

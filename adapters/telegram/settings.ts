@@ -4,11 +4,11 @@ const positiveInteger = z.coerce.number().int().positive();
 
 /**
  * The Telegram bot's settings, read from the environment by bots/ and composed with the other
- * platforms' settings there. `.env.example` lists each one; secrets are marked on the field so the
- * configuration errors and the logger never show them.
+ * platforms' settings there. `.env.example` lists each one; secrets carry `.meta({ secret: true })`,
+ * which bots/ reads so that configuration errors and log lines never show their values.
  */
 export const telegramSettings = z.object({
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'a token from @BotFather, like 123456:ABC-DEF').optional(),
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'a token from @BotFather, like 123456:ABC-DEF').optional().meta({ secret: true }),
   // The root must not end in a slash: grammy appends /bot<token>/<method>.
   TELEGRAM_API_ROOT: z
     .url({ protocol: /^https?$/ })
@@ -16,7 +16,7 @@ export const telegramSettings = z.object({
     .transform((root) => root.replace(/\/+$/, '')),
   TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
   TELEGRAM_WEBHOOK_PORT: positiveInteger.max(65535).default(8080),
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, 'letters, digits, _ and -, at most 256').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, 'letters, digits, _ and -, at most 256').optional().meta({ secret: true }),
   TELEGRAM_ALBUM_WINDOW_MS: positiveInteger.max(10_000).default(1200),
 });
 

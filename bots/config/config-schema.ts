@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLATFORM_SETTINGS } from '../registry.js';
 import { coreSettings } from './core-settings.js';
+import { secretSettingNames } from './secret-settings.js';
 
 type SettingsObject = z.ZodObject<z.ZodRawShape>;
 
@@ -46,11 +47,5 @@ export const configSchema = configFields
 
 export type Config = z.output<typeof configSchema>;
 
-/** Values that must never reach a log line or an error message. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set([
-  'VLM_API_KEY',
-  'HF_TOKEN',
-  'TELEGRAM_BOT_TOKEN',
-  'TELEGRAM_WEBHOOK_SECRET',
-  'DISCORD_BOT_TOKEN',
-]);
+/** Settings whose values never reach a log line or an error message: those marked secret where they are declared. */
+export const SECRET_SETTING_NAMES: readonly string[] = secretSettingNames(configFields);

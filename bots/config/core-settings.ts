@@ -7,7 +7,8 @@ const positiveInteger = z.coerce.number().int().positive();
 /**
  * The settings of the assistant itself (storage, models, limits, retention), whatever platform it
  * runs on. The core takes them as plain options; reading them from the environment is wiring, so
- * the schema lives here. Each platform adds its own settings through the registry.
+ * the schema lives here. Each platform adds its own settings through the registry. Secrets carry
+ * `.meta({ secret: true })`, placed last on the field: errors and logs never show their values.
  */
 export const coreSettings = z.object({
   // No default: the console logs warnings only, bots log at info (see bots/).
@@ -18,7 +19,7 @@ export const coreSettings = z.object({
   VLM_MODEL: z.string().min(1).default('smolvlm-256m'),
   VLM_DEVICE: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
   VLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  VLM_API_KEY: z.string().min(1).optional(),
+  VLM_API_KEY: z.string().min(1).optional().meta({ secret: true }),
   // One dtype for all sessions (q4) or session=dtype pairs; parsed by the embedded backend.
   VLM_DTYPE: z.string().regex(/^[a-z0-9_=,\s]+$/, 'a dtype such as q4, or pairs such as vision_encoder=int8,decoder_model_merged=q4').optional(),
   VLM_IMAGE_SPLITTING: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -32,7 +33,7 @@ export const coreSettings = z.object({
   AUDIO_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
   // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
   HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
-  HF_TOKEN: z.string().min(1).optional(),
+  HF_TOKEN: z.string().min(1).optional().meta({ secret: true }),
   IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
   IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
   MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),

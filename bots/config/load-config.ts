@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
-import { configSchema, SECRET_KEYS, type Config } from './config-schema.js';
+import { configSchema, SECRET_SETTING_NAMES, type Config } from './config-schema.js';
 
 /** Start-up stops with this; its message is one line meant for the person running the program. */
 export class ConfigError extends Error {
@@ -33,7 +33,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined, values: Record<strin
   const name = String(issue.path[0] ?? 'configuration');
   const raw = values[name];
   const found =
-    raw === undefined ? 'nothing' : SECRET_KEYS.has(name) ? `a value of ${raw.length} characters` : JSON.stringify(raw);
+    raw === undefined ? 'nothing' : SECRET_SETTING_NAMES.includes(name) ? `a value of ${raw.length} characters` : JSON.stringify(raw);
   return `Configuration: ${name} is ${found}; expected ${expectation(issue)}. Set it in .env or the environment (see .env.example).`;
 }
 
@@ -61,7 +61,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config).map(([key, value]) => [
       key,
-      SECRET_KEYS.has(key) && value !== undefined ? '[set]' : value,
+      SECRET_SETTING_NAMES.includes(key) && value !== undefined ? '[set]' : value,
     ]),
   );
 }
