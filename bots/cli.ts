@@ -6,14 +6,11 @@
  * 3 no usable model.
  */
 import { resolve } from 'node:path';
-import { DiscordjsError, DiscordjsErrorCodes } from 'discord.js';
-import { GrammyError, HttpError } from 'grammy';
-import type { SpeechToText, VisionLanguageModel } from '../core/index.js';
+import { PlatformStartError, TurnDelivery, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
-import { runDiscord } from './discord.js';
-import { runTelegram } from './telegram.js';
+import { configuredPlatforms } from './registry.js';
 
 const USAGE =
   'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, or npm start -- transcribe NOTE.ogg [--language CODE]';
@@ -62,8 +59,8 @@ export async function runCli(
     }
     throw error;
   }
-  const tokens: BotTokens = command === undefined ? { telegram: config.TELEGRAM_BOT_TOKEN, discord: config.DISCORD_BOT_TOKEN } : {};
-  const runsBots = tokens.telegram !== undefined || tokens.discord !== undefined;
+  const platforms = command === undefined ? configuredPlatforms(config) : [];
+  const runsBots = platforms.length > 0;
   // The console keeps its screen for answers; a bot is a service, whose log is its screen.
   // A one-shot command loads only the models it uses: start-up time is most of its run time.
   const needs =
@@ -89,56 +86,44 @@ export async function runCli(
       });
     }
     if (command === 'transcribe') return await runTranscribe(app, resolve(rest[0]!), language);
-    if (runsBots) return await runBots(app, tokens);
+    if (runsBots) return await runPlatforms(app, platforms);
     return await runConsole(app);
   } finally {
     await app.close();
   }
 }
 
-interface BotTokens {
-  readonly telegram?: string | undefined;
-  readonly discord?: string | undefined;
-}
-
-/** Runs every bot whose token is set, in this one process, until SIGINT or SIGTERM. */
-async function runBots(app: App, tokens: BotTokens): Promise<number> {
+/** Runs every configured platform in this one process until SIGINT or SIGTERM, all on one delivery routine. */
+async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise<number> {
+  const context = { logger: app.logger, downloadLimitBytes: app.config.IMAGE_MAX_BYTES };
+  const platforms = makers.map((make) => make(context));
+  const delivery = new TurnDelivery(app.assistant, app.logger);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const started: Platform[] = [];
   try {
-    // One bot failing to start stops the other too, so the process never runs half-configured.
-    const running = [
-      tokens.telegram ? runTelegram(app, tokens.telegram, stop.signal) : undefined,
-      tokens.discord ? runDiscord(app, tokens.discord, stop.signal) : undefined,
-    ].filter((bot) => bot !== undefined);
+    // One platform failing to start stops the others too, so the process never runs half-configured.
     const results = await Promise.allSettled(
-      running.map((bot) =>
-        bot.catch((error: unknown) => {
-          stop.abort();
-          throw error;
-        }),
-      ),
+      platforms.map(async (platform) => {
+        await platform.start(delivery);
+        started.push(platform);
+      }),
     );
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
     return 0;
   } catch (error) {
-    if (error instanceof GrammyError && error.error_code === 401) {
-      process.stderr.write('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). Copy the token again from @BotFather.\n');
-      return 2;
-    }
-    if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
-      process.stderr.write('Discord rejected DISCORD_BOT_TOKEN. Copy the token again from the Discord developer portal.\n');
-      return 2;
-    }
-    if (error instanceof HttpError) {
-      process.stderr.write(`Could not reach the Telegram Bot API at ${app.config.TELEGRAM_API_ROOT}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    if (!(error instanceof PlatformStartError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return error.exitCode;
   } finally {
+    await Promise.all(started.map((platform) => platform.stop()));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,9 +1,9 @@
-import { describeOnce, runConsoleChat, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
+import { createConsoleChat, describeOnce, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
+import { TurnDelivery } from '../core/index.js';
 import { consoleIdentity, type App } from './app.js';
 
 export async function runConsole(app: App): Promise<number> {
-  await runConsoleChat({
-    assistant: app.assistant,
+  const chat = createConsoleChat({
     identity: consoleIdentity(),
     limits: consoleLimits(app),
     input: process.stdin,
@@ -11,6 +11,9 @@ export async function runConsole(app: App): Promise<number> {
     workingFolder: process.cwd(),
     ...(notice(app) ? { notice: notice(app)! } : {}),
   });
+  await chat.start(new TurnDelivery(app.assistant, app.logger));
+  await chat.finished;
+  await chat.stop();
   return 0;
 }
 
@@ -18,7 +21,7 @@ export async function runDescribe(app: App, request: { imagePath: string; questi
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   return describeOnce({
-    assistant: app.assistant,
+    inbox: new TurnDelivery(app.assistant, app.logger),
     identity: consoleIdentity(),
     limits: consoleLimits(app),
     ...request,

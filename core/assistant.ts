@@ -1,13 +1,13 @@
 import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
 import { parseCommand, runCommand } from './commands/index.js';
-import { messagesFor, resolveLanguage, type Messages } from './i18n/index.js';
-import { KeyedQueue } from './keyed-queue.js';
 import type { Logger } from './log.js';
 import { MediaError, preprocessImage, type ImageLimits } from './media/index.js';
 import { isModelError, type VisionLanguageModel } from './models/index.js';
 import { buildPrompt, buildSystemPrompt, estimateTokens, type PromptImage } from './prompt/index.js';
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
-import type { IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
+import { ReplyLanguage } from './reply-language.js';
+import type { FailureReason, IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
+import { KeyedQueue } from './util/index.js';
 import { hearQuestion, type VoiceDependencies } from './voice-question.js';
 
 export interface AssistantLimits {
@@ -32,19 +32,45 @@ export interface AssistantDependencies {
 /** How a turn ended, for recording its delivery: an aborted one must be answered when redelivered. */
 type TurnOutcome = 'replied' | 'aborted';
 
+/** What one turn knows about itself, read once when it starts and passed to every step. */
+interface TurnContext {
+  readonly turn: IncomingTurn;
+  readonly options: TurnOptions;
+  readonly log: Logger;
+  /** The platform delivery, recorded as answered once the reply is out. */
+  readonly event: EventKey | undefined;
+  readonly userKey: UserKey;
+  /** Undefined for someone the assistant has stored nothing about yet. */
+  readonly user: UserRecord | undefined;
+  readonly settings: UserSettings | undefined;
+  readonly language: ReplyLanguage;
+}
+
+/** The question as the model will get it, once voice and photos have been read. */
+interface Question {
+  readonly text: string;
+  readonly source: 'text' | 'voice';
+  readonly media: NewMedia[];
+  /** Alt text of each new photo, in order. */
+  readonly descriptions: (string | undefined)[];
+}
+
 const DRAFT_INTERVAL_MS = 1000;
 
 const MAX_OUTPUT_TOKENS: Record<UserSettings['replyLength'], number> = { short: 120, normal: 320, detailed: 800 };
 
-interface PreparedImages {
-  readonly media: NewMedia[];
-  readonly descriptions: (string | undefined)[];
-  readonly problems: string[];
-}
+const FAILURE_TEXT = {
+  'model-unavailable': 'modelUnavailable',
+  'context-length': 'contextTooLong',
+  timeout: 'modelTimedOut',
+  'model-failed': 'modelFailed',
+  'empty-answer': 'modelFailed',
+  internal: 'unexpectedError',
+} as const satisfies Record<Exclude<FailureReason, 'aborted'>, string>;
 
 /**
  * The assistant: one incoming turn in, reply parts out. Commands, memory, the prompt, the model
- * and delivery rules live here once, so every platform behaves the same.
+ * and the answer's wording live here once, so every platform behaves the same.
  */
 export class Assistant {
   private readonly queue = new KeyedQueue();
@@ -58,20 +84,22 @@ export class Assistant {
   async *handle(turn: IncomingTurn, options: TurnOptions): AsyncGenerator<ReplyPart> {
     const release = await this.queue.acquire(`${turn.platform}:${turn.userId}`);
     const log = this.dependencies.logger.child({ platform: turn.platform });
-    const event = turn.eventId === undefined ? undefined : { platform: turn.platform, eventId: turn.eventId };
+    let language = new ReplyLanguage('auto', turn.text, turn.languageHint);
     try {
+      const context = this.contextFor(turn, options, log);
+      language = context.language;
+      const { event } = context;
       if (event && this.dependencies.store.isEventProcessed(event)) {
         log.info({ eventId: event.eventId }, 'delivery already answered; skipped');
         return;
       }
-      const outcome = yield* this.handleInOrder(turn, options, log, event);
+      const outcome = yield* this.handleInOrder(context);
       // Turns record their delivery with the turn itself; everything else once its reply is out.
       // An aborted turn is left unrecorded so that the redelivery after a restart answers it.
       if (event && outcome !== 'aborted') this.dependencies.store.recordEvent(event);
     } catch (error) {
       log.error({ err: error }, 'turn failed unexpectedly');
-      const messages = messagesFor(resolveLanguage('auto', turn.text, turn.languageHint));
-      yield { type: 'problem', text: messages.unexpectedError, reason: 'internal' };
+      yield { type: 'problem', text: language.messages.unexpectedError, reason: 'internal' };
     } finally {
       release();
     }
@@ -82,28 +110,36 @@ export class Assistant {
     this.dependencies.store.recordDelivery(turnId, platformMessageId);
   }
 
-  private async *handleInOrder(
-    turn: IncomingTurn,
-    options: TurnOptions,
-    log: Logger,
-    event: EventKey | undefined,
-  ): AsyncGenerator<ReplyPart, TurnOutcome> {
+  private contextFor(turn: IncomingTurn, options: TurnOptions, log: Logger): TurnContext {
     const { store } = this.dependencies;
-    const key: UserKey = { platform: turn.platform, platformUserId: turn.userId };
-    const existing = store.findUser(key);
-    const settings = existing ? store.getSettings(existing.id) : undefined;
-    // A voice transcript is the user's words as heard by a machine: it never runs a command.
+    const userKey: UserKey = { platform: turn.platform, platformUserId: turn.userId };
+    const user = store.findUser(userKey);
+    const settings = user ? store.getSettings(user.id) : undefined;
+    // A voice transcript is the user's words as heard by a machine: it never runs a command, and
+    // a command's name says nothing about the user's language (the platform's hint does).
+    const commandText = turn.command !== undefined || (turn.textSource !== 'voice' && parseCommand(turn.text) !== undefined);
+    return {
+      turn,
+      options,
+      log,
+      event: turn.eventId === undefined ? undefined : { platform: turn.platform, eventId: turn.eventId },
+      userKey,
+      user,
+      settings,
+      language: new ReplyLanguage(settings?.language ?? 'auto', commandText ? undefined : turn.text, turn.languageHint),
+    };
+  }
+
+  private async *handleInOrder(context: TurnContext): AsyncGenerator<ReplyPart, TurnOutcome> {
+    const { turn, options, log, language } = context;
     const command = turn.command ?? (turn.textSource === 'voice' ? undefined : parseCommand(turn.text));
-    // A command's name says nothing about the user's language; the platform's hint does.
-    const writtenText = command ? undefined : turn.text;
-    let messages = messagesFor(resolveLanguage(settings?.language ?? 'auto', writtenText, turn.languageHint));
     if (command) {
       const outcome = runCommand(command.name, command.argument, {
-        store,
-        user: key,
+        store: this.dependencies.store,
+        user: context.userKey,
         chatId: turn.chatId,
-        messages,
-        messagesAfter: (updated) => messagesFor(resolveLanguage(updated.language, undefined, turn.languageHint)),
+        messages: language.messages,
+        messagesAfter: (updated) => language.withSetting(updated.language).messages,
       });
       log.info({ command: outcome.command }, 'command');
       for (const text of splitForDelivery(outcome.text, options.maxPartLength)) yield { type: 'reply', text };
@@ -111,116 +147,110 @@ export class Assistant {
     }
     if (turn.unsupportedContent) {
       log.info({ content: turn.unsupportedContent }, 'unsupported content');
-      yield { type: 'reply', text: messages.unsupportedContent(turn.unsupportedContent) };
+      yield { type: 'reply', text: language.messages.unsupportedContent(turn.unsupportedContent) };
       return 'replied';
     }
 
     const images = turn.images ?? [];
-    const audio = turn.audio?.[0];
-    let question = turn.text?.trim() ?? '';
-    if (images.length === 0 && !question && !audio) {
-      yield { type: 'reply', text: messages.emptyTurn };
+    if (images.length === 0 && !turn.text?.trim() && !turn.audio?.length) {
+      yield { type: 'reply', text: language.messages.emptyTurn };
       return 'replied';
     }
-
     const { model } = this.dependencies;
     if (!model) {
       log.warn('no vision model is set up; answered with the setup message');
-      yield { type: 'problem', text: messages.modelNotSetUp, reason: 'model-not-set-up' };
+      yield { type: 'problem', text: language.messages.modelNotSetUp, reason: 'model-not-set-up' };
       return 'replied';
     }
 
-    let questionSource = turn.textSource ?? 'text';
-    let spokenLanguage: string | undefined;
-    if (audio) {
-      const pinned = settings?.language ?? 'auto';
-      const heard = await hearQuestion(audio, {
-        voice: this.dependencies.voice ?? { speech: undefined, limits: { maxBytes: 0, maxSeconds: 0 } },
-        language: pinned === 'auto' ? undefined : pinned,
-        messages,
-        log,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (!heard.heard) {
-        if (heard.aborted) return 'aborted';
-        yield { type: 'problem', text: heard.text, reason: heard.reason };
-        return 'replied';
-      }
-      // Typed words beside a voice note (a caption) go first; together they are the question.
-      question = [question, heard.transcript.text].filter(Boolean).join('\n');
-      questionSource = 'voice';
-      spokenLanguage = heard.transcript.language;
-      // The language the user spoke in is the language of this reply, unless they pinned one.
-      messages = messagesFor(resolveLanguage(pinned, undefined, spokenLanguage));
-      if (settings?.voiceEcho === 'on') yield { type: 'notice', text: messages.heardAs(heard.transcript.text) };
-    }
+    const heard = yield* this.hear(context);
+    if (heard === 'aborted' || heard === 'refused') return heard === 'aborted' ? 'aborted' : 'replied';
 
     const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model.capabilities.maxImages);
-    if (images.length > maxImages) yield { type: 'notice', text: messages.tooManyImages(maxImages, images.length) };
-    const prepared = await this.prepareImages(images.slice(0, maxImages), images.length, messages, log);
-    for (const text of prepared.problems) yield { type: 'problem', text, reason: 'bad-image' };
+    if (images.length > maxImages) yield { type: 'notice', text: language.messages.tooManyImages(maxImages, images.length) };
+    const prepared = yield* this.prepareImages(context, images.slice(0, maxImages), images.length);
     // Every photo failed: the question was about them, so answering it about an older photo would mislead.
     if (images.length > 0 && prepared.media.length === 0) return 'replied';
 
-    const user = existing ?? store.ensureUser(key);
-    return yield* this.answer(turn, options, log, event, {
-      user,
-      settings: settings ?? store.getSettings(user.id),
-      messages,
-      model,
-      question,
-      questionSource,
-      ...(spokenLanguage ? { spokenLanguage } : {}),
-      prepared,
-    });
+    return yield* this.answer(context, model, { ...heard, ...prepared });
   }
 
-  private async *answer(
-    turn: IncomingTurn,
-    options: TurnOptions,
-    log: Logger,
-    event: EventKey | undefined,
-    context: {
-      user: UserRecord;
-      settings: UserSettings;
-      messages: Messages;
-      model: VisionLanguageModel;
-      question: string;
-      questionSource: 'text' | 'voice';
-      spokenLanguage?: string;
-      prepared: PreparedImages;
-    },
-  ): AsyncGenerator<ReplyPart, TurnOutcome> {
+  /** The question's words: typed, spoken, or both (a caption beside a voice note goes first). */
+  private async *hear(context: TurnContext): AsyncGenerator<ReplyPart, Pick<Question, 'text' | 'source'> | 'aborted' | 'refused'> {
+    const { turn, language, settings } = context;
+    const typed = turn.text?.trim() ?? '';
+    const audio = turn.audio?.[0];
+    if (!audio) return { text: typed, source: turn.textSource ?? 'text' };
+    const pinned = settings?.language ?? 'auto';
+    const heard = await hearQuestion(audio, {
+      voice: this.dependencies.voice ?? { speech: undefined, limits: { maxBytes: 0, maxSeconds: 0 } },
+      language: pinned === 'auto' ? undefined : pinned,
+      messages: language.messages,
+      log: context.log,
+      ...(context.options.signal ? { signal: context.options.signal } : {}),
+    });
+    if (!heard.heard) {
+      if (heard.aborted) return 'aborted';
+      yield { type: 'problem', text: heard.text, reason: heard.reason };
+      return 'refused';
+    }
+    language.heard(heard.transcript.language);
+    if (settings?.voiceEcho === 'on') yield { type: 'notice', text: language.messages.heardAs(heard.transcript.text) };
+    return { text: [typed, heard.transcript.text].filter(Boolean).join('\n'), source: 'voice' };
+  }
+
+  private async *prepareImages(
+    context: TurnContext,
+    images: readonly IncomingImage[],
+    sent: number,
+  ): AsyncGenerator<ReplyPart, Pick<Question, 'media' | 'descriptions'>> {
+    const media: NewMedia[] = [];
+    const descriptions: (string | undefined)[] = [];
+    for (const [index, image] of images.entries()) {
+      try {
+        const prepared = await preprocessImage(await image.fetch(), this.dependencies.limits.image);
+        media.push({ mediaType: prepared.mediaType, width: prepared.width, height: prepared.height, data: prepared.data });
+        descriptions.push(image.description);
+      } catch (error) {
+        if (!(error instanceof MediaError)) throw error;
+        context.log.info({ kind: error.kind, position: index + 1 }, 'image refused');
+        const text = context.language.messages.imageProblem(error.kind, index + 1, sent, error.details ?? {});
+        yield { type: 'problem', text, reason: 'bad-image' };
+      }
+    }
+    return { media, descriptions };
+  }
+
+  private async *answer(context: TurnContext, model: VisionLanguageModel, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { store, limits } = this.dependencies;
-    const { user, settings, messages, model, prepared } = context;
+    const { turn, options, log, event, language } = context;
+    const messages = language.messages;
+    const user = context.user ?? store.ensureUser(context.userKey);
+    const settings = context.settings ?? store.getSettings(user.id);
     const { conversationId, repliedTurnId } = this.conversationFor(user, turn);
     // Read before this turn is written, so the history is strictly earlier turns.
     const history = store.recentTurns(conversationId, limits.historyTurns);
-    const earlierMedia = prepared.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
+    const earlierMedia = question.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
 
-    const { questionSource } = context;
     const begun = store.beginTurn({
       conversationId,
       userId: user.id,
-      question: context.question,
-      questionSource,
+      question: question.text,
+      questionSource: question.source,
       ...(turn.messageId === undefined ? {} : { incomingMessageId: turn.messageId }),
-      media: prepared.media,
+      media: question.media,
       mediaRetentionMs: limits.mediaRetentionMs,
     });
     const turnId = begun.turn.id;
-    const promptImages: PromptImage[] =
-      begun.media.length > 0 ? withDescriptions(begun.media, prepared.descriptions) : withDescriptions(earlierMedia, []);
+    const reusesPhoto = begun.media.length === 0 && earlierMedia.length > 0;
+    const promptImages = begun.media.length > 0 ? withDescriptions(begun.media, question.descriptions) : withDescriptions(earlierMedia, []);
     const prompt = buildPrompt({
-      systemPrompt: buildSystemPrompt({
-        ...settings,
-        ...(context.spokenLanguage ? { spokenLanguage: context.spokenLanguage } : {}),
-      }),
+      systemPrompt: buildSystemPrompt({ ...settings, ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}) }),
       history,
-      question: context.question || messages.defaultPhotoQuestion,
-      questionSource,
+      question: question.text || messages.defaultPhotoQuestion,
+      questionSource: question.source,
       images: promptImages,
-      imagesFromEarlierTurn: begun.media.length === 0 && earlierMedia.length > 0,
+      imagesFromEarlierTurn: reusesPhoto,
       historyTokenBudget: limits.historyTokenBudget,
       countTokens: model.countTokens ? (text) => model.countTokens!(text) : estimateTokens,
     });
@@ -228,11 +258,11 @@ export class Assistant {
       {
         turnId,
         images: promptImages.length,
-        reusedImages: begun.media.length === 0 && earlierMedia.length > 0,
+        reusedImages: reusesPhoto,
         historyTurns: history.length - prompt.droppedTurns,
         droppedTurns: prompt.droppedTurns,
-        questionChars: context.question.length,
-        source: questionSource,
+        questionChars: question.text.length,
+        source: question.source,
       },
       'turn started',
     );
@@ -264,8 +294,7 @@ export class Assistant {
           yield { type: 'draft', text: delivery.draft(), turnId };
         }
       }
-      const rest = delivery.finish();
-      for (const chunk of rest) yield { type: 'answer', ...chunk, turnId };
+      for (const chunk of delivery.finish()) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
       store.completeTurn(turnId, delivery.text, event);
       log.info(
@@ -280,11 +309,12 @@ export class Assistant {
       );
     } catch (error) {
       const reason = failureReason(error);
-      const answered = reason === 'aborted' ? undefined : event;
-      store.failTurn(turnId, reason, delivery.deliveredText || undefined, answered);
+      store.failTurn(turnId, reason, delivery.deliveredText || undefined, reason === 'aborted' ? undefined : event);
       log.warn({ turnId, reason, err: error }, 'turn failed');
       if (reason === 'aborted') return 'aborted';
-      yield { type: 'problem', text: problemText(reason, delivery.deliveredText !== '', messages), reason, turnId };
+      // Part of the answer already reached the user: say it may be incomplete, whatever the cause.
+      const text = delivery.deliveredText ? messages.modelFailedPartway : messages[FAILURE_TEXT[reason]];
+      yield { type: 'problem', text, reason, turnId };
     }
     return 'replied';
   }
@@ -297,29 +327,6 @@ export class Assistant {
       if (earlier) return { conversationId: earlier.conversationId, repliedTurnId: earlier.id };
     }
     return { conversationId: store.currentConversation(user.id, turn.chatId).id };
-  }
-
-  private async prepareImages(
-    images: readonly IncomingImage[],
-    sent: number,
-    messages: Messages,
-    log: Logger,
-  ): Promise<PreparedImages> {
-    const media: NewMedia[] = [];
-    const descriptions: (string | undefined)[] = [];
-    const problems: string[] = [];
-    for (const [index, image] of images.entries()) {
-      try {
-        const prepared = await preprocessImage(await image.fetch(), this.dependencies.limits.image);
-        media.push({ mediaType: prepared.mediaType, width: prepared.width, height: prepared.height, data: prepared.data });
-        descriptions.push(image.description);
-      } catch (error) {
-        if (!(error instanceof MediaError)) throw error;
-        log.info({ kind: error.kind, position: index + 1 }, 'image refused');
-        problems.push(messages.imageProblem(error.kind, index + 1, sent, error.details ?? {}));
-      }
-    }
-    return { media, descriptions, problems };
   }
 }
 
@@ -337,38 +344,16 @@ function withDescriptions(media: readonly MediaRecord[], descriptions: readonly 
   });
 }
 
+const MODEL_FAILURES: Partial<Record<string, FailureReason>> = {
+  aborted: 'aborted',
+  unavailable: 'model-unavailable',
+  'context-length': 'context-length',
+  timeout: 'timeout',
+};
+
 /** A short, content-free reason recorded with a failed turn and logged. */
-function failureReason(error: unknown): string {
-  if (isModelError(error)) {
-    switch (error.kind) {
-      case 'aborted':
-        return 'aborted';
-      case 'unavailable':
-        return 'model-unavailable';
-      case 'context-length':
-        return 'context-length';
-      case 'timeout':
-        return 'timeout';
-      default:
-        return 'model-failed';
-    }
-  }
+function failureReason(error: unknown): FailureReason {
+  if (isModelError(error)) return MODEL_FAILURES[error.kind] ?? 'model-failed';
   if (error instanceof EmptyAnswerError) return 'empty-answer';
   return 'internal';
-}
-
-function problemText(reason: string, partlyDelivered: boolean, messages: Messages): string {
-  if (partlyDelivered) return messages.modelFailedPartway;
-  switch (reason) {
-    case 'model-unavailable':
-      return messages.modelUnavailable;
-    case 'context-length':
-      return messages.contextTooLong;
-    case 'timeout':
-      return messages.modelTimedOut;
-    case 'internal':
-      return messages.unexpectedError;
-    default:
-      return messages.modelFailed;
-  }
 }

@@ -1,10 +1,11 @@
 import { decodeAudio, isAudioError, isSilent, measureLoudness, type AudioLimits } from './audio/index.js';
 import type { Messages } from './i18n/index.js';
-import { KeyedQueue } from './keyed-queue.js';
+import type { VoiceProblemKind } from './i18n/messages.js';
 import type { Logger } from './log.js';
 import { MediaError } from './media/index.js';
-import { isModelError, type SpeechToText, type Transcript } from './models/index.js';
+import { isModelError, SPEECH_SAMPLE_RATE, type ModelErrorKind, type SpeechToText, type Transcript } from './models/index.js';
 import type { IncomingAudio } from './turn.js';
+import { KeyedQueue } from './util/index.js';
 
 export interface VoiceDependencies {
   /** Undefined when no speech model is set up: voice notes get a message saying to type instead. */
@@ -17,7 +18,15 @@ export interface VoiceDependencies {
 export type HeardQuestion =
   | { readonly heard: true; readonly transcript: Transcript }
   | { readonly heard: false; readonly aborted: true }
-  | { readonly heard: false; readonly aborted?: false; readonly text: string; readonly reason: string };
+  | { readonly heard: false; readonly aborted?: false; readonly text: string; readonly reason: VoiceProblemReason };
+
+/** Why a voice note got a message instead of an answer; content-free, for the log and the turn record. */
+export type VoiceProblemReason =
+  | 'speech-not-set-up'
+  | 'silent'
+  | 'no-words'
+  | `transcription-${ModelErrorKind}`
+  | `voice-${VoiceProblemKind}`;
 
 // Whisper writes something for almost any sound; a transcript with no letter or digit in it is
 // music, a cough or a hallucinated "..." and is no question.
@@ -89,7 +98,7 @@ export async function hearQuestion(
     release();
   }
 
-  const loudness = measureLoudness(samples, 16_000);
+  const loudness = measureLoudness(samples, SPEECH_SAMPLE_RATE);
   if (isSilent(loudness)) {
     log.info({ peakDbfs: round(loudness.peakDbfs), activeSeconds: round(loudness.activeSeconds) }, 'voice note silent');
     return { heard: false, text: messages.couldNotHear, reason: 'silent' };

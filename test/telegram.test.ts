@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { createServer } from 'node:http';
-import { webhookCallback } from 'grammy';
 import type { FilePart } from '../core/index.js';
 import { join } from 'node:path';
 import { groupChat, privateChat, startFakeTelegram, telegramUser } from './helpers/fake-telegram.js';
@@ -62,7 +60,6 @@ describe('private chats', () => {
 
   test('/forget deletes the user and says so; commands are registered in English and Chinese', async () => {
     harness = await startTelegramHarness();
-    await harness.bot.registerCommands();
     harness.telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(64, 64) });
     await harness.messages(2);
     harness.telegram.sendText({ chat: aliceChat, from: alice, text: '/forget' });
@@ -203,12 +200,10 @@ describe('faults and redelivery', () => {
 
 describe('webhook mode', () => {
   test('updates posted to the webhook handler are answered', async () => {
-    harness = await startTelegramHarness({ polling: false });
-    const handle = webhookCallback(harness.bot.bot, 'http', { secretToken: 'hook-secret' });
-    const server = createServer((request, response) => void handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as { port: number };
+    harness = await startTelegramHarness({ webhookSecret: 'hook-secret' });
+    {
+      const port = harness.platform.webhookPort!;
+      assert.equal(harness.telegram.calls.find((call) => call.method === 'setWebhook')?.params.secret_token, 'hook-secret');
       const post = (body: unknown, secret: string) =>
         fetch(`http://127.0.0.1:${port}/`, {
           method: 'POST',
@@ -224,11 +219,9 @@ describe('webhook mode', () => {
       // Telegram retries a webhook it thinks failed: the retry is not answered again.
       assert.equal((await post(update, 'hook-secret')).status, 200);
       const messages = await harness.messages(2);
-      await harness.bot.drain();
+      await harness.delivery.idle();
       assert.deepEqual(messages, ['I see 0 photos.', 'You asked: hello hook']);
       assert.equal(harness.telegram.sentMessages().length, 2);
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

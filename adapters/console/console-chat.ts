@@ -1,10 +1,10 @@
-import { createInterface } from 'node:readline';
-import type { Assistant } from '../../core/index.js';
+import { createInterface, type Interface } from 'node:readline';
+import type { Inbox, Platform } from '../../core/index.js';
 import { parseConsoleLine } from './console-line.js';
-import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
+import { consoleReplyChannel } from './reply-channel.js';
+import { CONSOLE_PLATFORM, consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
 
 export interface ConsoleChatOptions {
-  readonly assistant: Assistant;
   readonly identity: ConsoleIdentity;
   readonly limits: ConsoleLimits;
   readonly input: NodeJS.ReadableStream;
@@ -14,38 +14,58 @@ export interface ConsoleChatOptions {
   readonly notice?: string;
 }
 
+export interface ConsoleChat extends Platform {
+  /** Resolves when the person leaves (quit, Ctrl+D, Ctrl+C at the prompt). */
+  readonly finished: Promise<void>;
+}
+
 const INTRODUCTION =
   'Seed assistant. Type a question, or the path of a photo followed by a question. To ask by voice, give the path of an audio file, after the photo if there is one. Send /help for commands. Type quit to leave.';
 
 /**
- * The interactive console: one line in, the answer's parts out, one turn at a time. Ctrl+C stops
- * an answer in progress; at the prompt it leaves.
+ * The interactive console as a platform: one line in, the answer's parts out, one turn at a time.
+ * Ctrl+C stops an answer in progress; at the prompt it leaves.
  */
-export async function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
+export function createConsoleChat(options: ConsoleChatOptions): ConsoleChat {
   const { output } = options;
-  const lines = createInterface({ input: options.input, output, terminal: isTerminal(options.input) });
-  let current: AbortController | undefined;
-  lines.on('SIGINT', () => (current ? current.abort() : lines.close()));
+  let lines: Interface | undefined;
+  let leave: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (leave = resolve));
 
-  output.write(`${INTRODUCTION}\n`);
-  if (options.notice) output.write(`${options.notice}\n`);
-  lines.setPrompt('You: ');
-  lines.prompt();
-  for await (const line of lines) {
-    if (/^\s*(quit|exit)\s*$/i.test(line)) break;
-    if (line.trim()) {
-      current = new AbortController();
-      const turn = consoleTurn(parseConsoleLine(line, options.workingFolder), options.identity, options.limits);
-      for await (const part of options.assistant.handle(turn, { maxPartLength: CONSOLE_PART_LENGTH, signal: current.signal })) {
-        output.write(`${part.text}\n`);
+  async function converse(inbox: Inbox, readline: Interface): Promise<void> {
+    let current: AbortController | undefined;
+    readline.on('SIGINT', () => (current ? current.abort() : readline.close()));
+    output.write(`${INTRODUCTION}\n`);
+    if (options.notice) output.write(`${options.notice}\n`);
+    readline.setPrompt('You: ');
+    readline.prompt();
+    for await (const line of readline) {
+      if (/^\s*(quit|exit)\s*$/i.test(line)) break;
+      if (line.trim()) {
+        current = new AbortController();
+        const turn = consoleTurn(parseConsoleLine(line, options.workingFolder), options.identity, options.limits);
+        await inbox.receive(turn, consoleReplyChannel({ output }), { signal: current.signal });
+        if (current.signal.aborted) output.write('Stopped.\n');
+        current = undefined;
+        output.write('\n');
       }
-      if (current.signal.aborted) output.write('Stopped.\n');
-      current = undefined;
-      output.write('\n');
+      readline.prompt();
     }
-    lines.prompt();
+    readline.close();
   }
-  lines.close();
+
+  return {
+    name: CONSOLE_PLATFORM,
+    finished,
+    async start(inbox) {
+      lines = createInterface({ input: options.input, output, terminal: isTerminal(options.input) });
+      void converse(inbox, lines).finally(leave);
+    },
+    async stop() {
+      lines?.close();
+      await finished;
+    },
+  };
 }
 
 function isTerminal(stream: NodeJS.ReadableStream): boolean {

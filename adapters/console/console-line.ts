@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { classifyFile } from '../../core/index.js';
 
 export interface ConsoleLine {
   /** A path the user meant as a photo, resolved against the working folder. */
@@ -9,10 +10,6 @@ export interface ConsoleLine {
   readonly audioPath?: string;
   readonly text: string;
 }
-
-const IMAGE_EXTENSION = /\.(jpe?g|png|webp|gif|heic|heif|avif|tiff?|bmp|svg)$/i;
-// Formats the core cannot play are listed too, so the user hears which ones it can.
-const AUDIO_EXTENSION = /\.(ogg|oga|opus|wav|wave|mp3|m4a|aac|flac|webm|amr)$/i;
 
 /**
  * Splits a console line into an optional photo path, an optional audio path and the question:
@@ -29,8 +26,9 @@ export function parseConsoleLine(line: string, workingFolder: string): ConsoleLi
   for (let taken = 0; taken < 2 && rest; taken += 1) {
     const next = takePath(rest, workingFolder);
     if (!next) break;
-    if (AUDIO_EXTENSION.test(next.path) && !audioPath) audioPath = next.path;
-    else if (!imagePath && !AUDIO_EXTENSION.test(next.path)) imagePath = next.path;
+    const isAudio = classifyFile({ name: next.path }) === 'audio';
+    if (isAudio && !audioPath) audioPath = next.path;
+    else if (!imagePath && !isAudio) imagePath = next.path;
     else break;
     rest = next.rest;
   }
@@ -43,7 +41,7 @@ function takePath(text: string, workingFolder: string): { path: string; rest: st
   const [first = '', ...words] = text.split(/\s+/);
   const candidate = resolvePath(first, workingFolder);
   const looksLikeCommand = /^\/[\p{L}_-]+$/u.test(first);
-  const isPath = (!looksLikeCommand && existsSync(candidate)) || IMAGE_EXTENSION.test(first) || AUDIO_EXTENSION.test(first);
+  const isPath = (!looksLikeCommand && existsSync(candidate)) || classifyFile({ name: first }) !== 'other';
   return isPath ? { path: candidate, rest: words.join(' ') } : undefined;
 }
 

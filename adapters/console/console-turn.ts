@@ -3,8 +3,6 @@ import { readImageFile, readLocalFile } from '../../core/index.js';
 import type { ConsoleLine } from './console-line.js';
 
 export const CONSOLE_PLATFORM = 'console';
-/** Wide enough for a terminal, short enough that a screen reader user can re-read one part. */
-export const CONSOLE_PART_LENGTH = 2000;
 
 export interface ConsoleIdentity {
   readonly userId: string;

@@ -1,8 +1,9 @@
-import type { Assistant } from '../../core/index.js';
-import { CONSOLE_PART_LENGTH, consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
+import type { Inbox } from '../../core/index.js';
+import { consoleReplyChannel } from './reply-channel.js';
+import { consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
 
 export interface DescribeOnceOptions {
-  readonly assistant: Assistant;
+  readonly inbox: Inbox;
   readonly identity: ConsoleIdentity;
   readonly limits: ConsoleLimits;
   readonly imagePath: string;
@@ -20,18 +21,8 @@ export interface DescribeOnceOptions {
  */
 export async function describeOnce(options: DescribeOnceOptions): Promise<number> {
   const line = { imagePath: options.imagePath, text: options.question, ...(options.voicePath ? { audioPath: options.voicePath } : {}) };
-  const turn = consoleTurn(line, options.identity, options.limits);
   let failed = false;
-  for await (const part of options.assistant.handle(turn, {
-    maxPartLength: CONSOLE_PART_LENGTH,
-    ...(options.signal ? { signal: options.signal } : {}),
-  })) {
-    if (part.type === 'problem') {
-      failed = true;
-      options.errors.write(`${part.text}\n`);
-    } else {
-      options.output.write(`${part.text}\n`);
-    }
-  }
+  const channel = consoleReplyChannel({ output: options.output, errors: options.errors }, () => (failed = true));
+  await options.inbox.receive(consoleTurn(line, options.identity, options.limits), channel, options.signal ? { signal: options.signal } : {});
   return failed ? 1 : 0;
 }

@@ -1,10 +1,10 @@
-export type { ConsoleChatOptions } from './console-chat.js';
-export { runConsoleChat } from './console-chat.js';
+export type { ConsoleChat, ConsoleChatOptions } from './console-chat.js';
+export { createConsoleChat } from './console-chat.js';
 export type { DescribeOnceOptions } from './describe-once.js';
 export { describeOnce } from './describe-once.js';
-export type { ConsoleIdentity } from './console-turn.js';
-export { CONSOLE_PLATFORM } from './console-turn.js';
+export type { ConsoleIdentity, ConsoleLimits } from './console-turn.js';
+export { CONSOLE_PLATFORM, consoleTurn } from './console-turn.js';
 export { parseConsoleLine } from './console-line.js';
+export { consoleReplyChannel, CONSOLE_PART_LENGTH } from './reply-channel.js';
 export type { TranscribeOnceOptions } from './transcribe-once.js';
 export { transcribeOnce } from './transcribe-once.js';
-export type { ConsoleLimits } from './console-turn.js';

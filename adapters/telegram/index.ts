@@ -1,5 +1,5 @@
-export type { TelegramBot, TelegramBotOptions } from './telegram-bot.js';
-export { createTelegramBot } from './telegram-bot.js';
+export type { TelegramPlatform, TelegramPlatformOptions, TelegramWebhook } from './telegram-platform.js';
+export { createTelegramPlatform, telegramFromSettings } from './telegram-platform.js';
 export { OFFICIAL_DOWNLOAD_LIMIT_BYTES } from './telegram-files.js';
-export { TELEGRAM_PART_LENGTH } from './outbound.js';
+export { TELEGRAM_PART_LENGTH } from './reply-channel.js';
 export { telegramSettings, type TelegramSettings } from './settings.js';

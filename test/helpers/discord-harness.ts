@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { createDiscordBot, type DiscordBot } from '../../adapters/discord/index.js';
-import { Assistant, silentLogger, type SpeechToText } from '../../core/index.js';
+import { createDiscordPlatform, type DiscordPlatform } from '../../adapters/discord/index.js';
+import { Assistant, silentLogger, TurnDelivery, type SpeechToText } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import type { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -10,11 +10,11 @@ import { makeTempFolder } from './temp-folder.js';
 
 export interface DiscordHarness {
   readonly discord: FakeDiscord;
-  readonly bot: DiscordBot;
+  readonly platform: DiscordPlatform;
   readonly store: Store;
   readonly model: ScriptedVisionModel;
   /** A second bot process on the same memory, as after a restart. */
-  restartBot(): Promise<DiscordBot>;
+  restartBot(): Promise<DiscordPlatform>;
   /** Resolves once the bot has sent `count` messages to the channel (all channels when omitted). */
   messages(count: number, channelId?: string): Promise<SentMessage[]>;
   close(): Promise<void>;
@@ -33,20 +33,20 @@ export async function startDiscordHarness(options: { model?: ScriptedVisionModel
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
-  const makeBot = (): DiscordBot =>
-    createDiscordBot({
+  const delivery = new TurnDelivery(assistant, silentLogger());
+  const makeBot = (): DiscordPlatform =>
+    createDiscordPlatform({
       token: discord.token,
       apiRoot: discord.apiRoot,
       testGuildId: discord.defaultGuildId,
-      assistant,
       logger: silentLogger(),
       downloadLimitBytes: 20 * 1024 * 1024,
     });
   let bot = makeBot();
-  await bot.start();
+  await bot.start(delivery);
   return {
     discord,
-    get bot() {
+    get platform() {
       return bot;
     },
     store,
@@ -54,7 +54,7 @@ export async function startDiscordHarness(options: { model?: ScriptedVisionModel
     async restartBot() {
       await bot.stop();
       bot = makeBot();
-      await bot.start();
+      await bot.start(delivery);
       return bot;
     },
     async messages(count, channelId) {

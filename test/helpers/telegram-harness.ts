@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { run, type RunnerHandle } from '@grammyjs/runner';
-import { createTelegramBot, type TelegramBot } from '../../adapters/telegram/index.js';
-import { Assistant, silentLogger, type FilePart, type SpeechToText } from '../../core/index.js';
+import { createTelegramPlatform, type TelegramPlatform } from '../../adapters/telegram/index.js';
+import { Assistant, silentLogger, TurnDelivery, type FilePart, type SpeechToText } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -23,7 +22,8 @@ export function describingModel(): ScriptedVisionModel {
 
 export interface TelegramHarness {
   readonly telegram: FakeTelegram;
-  readonly bot: TelegramBot;
+  readonly platform: TelegramPlatform;
+  readonly delivery: TurnDelivery;
   readonly store: Store;
   readonly model: ScriptedVisionModel;
   /** Resolves once the bot has sent `count` messages to the chat (all chats when omitted). */
@@ -31,9 +31,12 @@ export interface TelegramHarness {
   close(): Promise<void>;
 }
 
-/** The real grammy bot, polled by the real runner, against the fake Bot API on loopback. */
+/**
+ * The real grammy bot against the fake Bot API on loopback: polled by the real runner, or with
+ * `webhookSecret`, receiving on its own webhook server on a free loopback port.
+ */
 export async function startTelegramHarness(
-  options: { polling?: boolean; albumWindowMs?: number; speech?: SpeechToText } = {},
+  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText } = {},
 ): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
@@ -46,21 +49,22 @@ export async function startTelegramHarness(
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
-  const bot = createTelegramBot({
+  const platform = createTelegramPlatform({
     token: telegram.token,
     apiRoot: telegram.apiRoot,
-    assistant,
     logger: silentLogger(),
     albumWindowMs: options.albumWindowMs ?? 150,
     downloadLimitBytes: 20 * 1024 * 1024,
-    runTurnsInBackground: options.polling === false,
+    receive: options.webhookSecret
+      ? { mode: 'webhook', url: 'https://bot.example/telegram', port: 0, secret: options.webhookSecret }
+      : { mode: 'polling' },
   });
-  await bot.bot.init();
-  let runner: RunnerHandle | undefined;
-  if (options.polling !== false) runner = run(bot.bot, { runner: { fetch: { allowed_updates: ['message'] } } });
+  const delivery = new TurnDelivery(assistant, silentLogger());
+  await platform.start(delivery);
   return {
     telegram,
-    bot,
+    platform,
+    delivery,
     store,
     model,
     async messages(count, chatId, timeoutMs = 10_000) {
@@ -72,8 +76,7 @@ export async function startTelegramHarness(
       return telegram.sentMessages(chatId).map((message) => ('text' in message ? (message.text ?? '') : ''));
     },
     async close() {
-      if (runner?.isRunning()) await runner.stop();
-      await bot.drain();
+      await platform.stop();
       await telegram.close();
       store.close();
       folder.remove();

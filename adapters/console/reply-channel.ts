@@ -1,0 +1,23 @@
+import type { ReplyChannel } from '../../core/index.js';
+
+/** Wide enough for a terminal, short enough that a screen reader user can re-read one part. */
+export const CONSOLE_PART_LENGTH = 2000;
+
+export interface ConsoleStreams {
+  readonly output: NodeJS.WritableStream;
+  /** Where problems go; the output when absent. */
+  readonly errors?: NodeJS.WritableStream;
+}
+
+/** Each part on its own line; problems on standard error, so scripts can tell them apart. */
+export function consoleReplyChannel(streams: ConsoleStreams, onProblem?: () => void): ReplyChannel {
+  return {
+    capabilities: { maxPartLength: CONSOLE_PART_LENGTH, replyToQuestion: false },
+    async sendText(text, options) {
+      if (options.kind === 'problem') onProblem?.();
+      const stream = options.kind === 'problem' ? (streams.errors ?? streams.output) : streams.output;
+      stream.write(`${text}\n`);
+      return undefined;
+    },
+  };
+}

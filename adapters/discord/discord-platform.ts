@@ -1,0 +1,180 @@
+import {
+  Client,
+  DiscordAPIError,
+  DiscordjsError,
+  DiscordjsErrorCodes,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Partials,
+  RESTJSONErrorCodes,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+  type MessageContextMenuCommandInteraction,
+} from 'discord.js';
+import { PlatformStartError, type Inbox, type IncomingTurn, type Logger, type Platform, type PlatformMaker } from '../../core/index.js';
+import { commandDefinitions, DESCRIBE_COMMAND, DESCRIBE_IMAGE_MENU, PRIVATE_COMMANDS } from './commands.js';
+import { attachmentParts, DISCORD_PLATFORM, messageToTurn } from './inbound.js';
+import { interactionReplyChannel, messageReplyChannel } from './reply-channel.js';
+import type { DiscordSettings } from './settings.js';
+
+export interface DiscordPlatformOptions {
+  readonly token: string;
+  /** REST root, e.g. `https://discord.com/api`; the gateway address is discovered through it. */
+  readonly apiRoot: string;
+  /** Commands are registered in this server only (instantly) when set, else globally. */
+  readonly testGuildId?: string;
+  /** When set, a warning if the token belongs to another application. */
+  readonly applicationId?: string;
+  readonly logger: Logger;
+  readonly downloadLimitBytes: number;
+}
+
+export interface DiscordPlatform extends Platform {
+  readonly client: Client;
+}
+
+/** An interaction token lasts 15 minutes; an id seen longer ago than that cannot come again. */
+const INTERACTION_LIFETIME_MS = 15 * 60 * 1000;
+
+type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;
+
+/** The Discord adapter: discord.js (which owns rate limits and retries) and two translating handlers. */
+export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordPlatform {
+  const { logger } = options;
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+    // Without these, direct messages never reach messageCreate.
+    partials: [Partials.Channel, Partials.Message],
+    rest: { api: options.apiRoot },
+  });
+  let inbox: Inbox | undefined;
+  // Discord may deliver an interaction twice (a resumed gateway); a second acknowledgement is refused (40060).
+  const interactionsSeen = new Map<string, number>();
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>): void => {
+    const guarded = work.catch((error: unknown) => logger.error({ err: error }, 'discord delivery failed'));
+    pending.add(guarded);
+    void guarded.finally(() => pending.delete(guarded));
+  };
+
+  client.on(Events.MessageCreate, (message: Message) => {
+    track(
+      (async () => {
+        if (!client.isReady() || !inbox) return;
+        const inbound = await messageToTurn(message, client, options.downloadLimitBytes);
+        if (inbound.kind === 'ignore') return;
+        await inbox.receive(inbound.turn, messageReplyChannel(message));
+      })(),
+    );
+  });
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    const handled = interaction.isChatInputCommand() || (interaction.isMessageContextMenuCommand() && interaction.commandName === DESCRIBE_IMAGE_MENU);
+    if (!handled || !firstDelivery(interaction.id)) return;
+    track(answerInteraction(interaction as CommandInteraction));
+  });
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+
+  function firstDelivery(interactionId: string): boolean {
+    const now = Date.now();
+    for (const [id, seenAt] of interactionsSeen) {
+      if (now - seenAt < INTERACTION_LIFETIME_MS) break;
+      interactionsSeen.delete(id);
+    }
+    if (interactionsSeen.has(interactionId)) {
+      logger.info('interaction delivered again; already acknowledged or in progress, skipped');
+      return false;
+    }
+    interactionsSeen.set(interactionId, now);
+    return true;
+  }
+
+  async function answerInteraction(interaction: CommandInteraction): Promise<void> {
+    if (!inbox) return;
+    const menu = interaction.isMessageContextMenuCommand();
+    // "Describe image" on someone else's message is for the person who asked; so is personal data.
+    const ephemeral = menu || PRIVATE_COMMANDS.has(interaction.commandName);
+    try {
+      // Discord drops an interaction not acknowledged within 3 s; the answer follows as an edit.
+      await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    } catch (error) {
+      // Acknowledged by an earlier process before a restart: that one answers it.
+      if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) {
+        logger.info('interaction already acknowledged; skipped');
+        return;
+      }
+      throw error;
+    }
+    await inbox.receive(interactionTurn(interaction), interactionReplyChannel(interaction, ephemeral));
+  }
+
+  function interactionTurn(interaction: CommandInteraction): IncomingTurn {
+    const base: IncomingTurn = {
+      platform: DISCORD_PLATFORM,
+      userId: interaction.user.id,
+      chatId: interaction.channelId,
+      eventId: `interaction:${interaction.id}`,
+      languageHint: interaction.locale,
+    };
+    if (interaction.isMessageContextMenuCommand()) {
+      return { ...base, text: '', ...attachmentParts([...interaction.targetMessage.attachments.values()], options.downloadLimitBytes) };
+    }
+    if (interaction.commandName === DESCRIBE_COMMAND) {
+      return {
+        ...base,
+        text: interaction.options.getString('question') ?? '',
+        ...attachmentParts([interaction.options.getAttachment('image', true)], options.downloadLimitBytes),
+      };
+    }
+    return { ...base, command: { name: interaction.commandName, argument: interaction.options.getString('change') ?? '' } };
+  }
+
+  return {
+    name: DISCORD_PLATFORM,
+    client,
+    async start(target) {
+      inbox = target;
+      try {
+        const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+        await client.login(options.token);
+        await ready;
+      } catch (error) {
+        if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
+          throw new PlatformStartError('Discord rejected DISCORD_BOT_TOKEN. Copy the token again from the Discord developer portal.', 2, { cause: error });
+        }
+        throw error;
+      }
+      const commands = client.application!.commands;
+      const definitions = commandDefinitions() as Parameters<typeof commands.set>[0];
+      // A server's commands update at once; global ones can take an hour to reach every client.
+      if (options.testGuildId) await commands.set(definitions, options.testGuildId);
+      else await commands.set(definitions);
+      const reported = client.application?.id;
+      if (options.applicationId && reported !== options.applicationId) {
+        logger.warn({ configured: options.applicationId, reported }, 'DISCORD_APPLICATION_ID differs from the application Discord reports for this token');
+      }
+      logger.info({ guildScoped: options.testGuildId !== undefined }, 'discord bot ready');
+    },
+    async stop() {
+      // Messages still being read (a reply's reference fetched) reach the inbox first.
+      while (pending.size > 0) await Promise.all([...pending]);
+      await inbox?.idle();
+      await client.destroy();
+    },
+  };
+}
+
+/** The Discord platform the settings ask for: none without a token. */
+export function discordFromSettings(settings: DiscordSettings): PlatformMaker | undefined {
+  const token = settings.DISCORD_BOT_TOKEN;
+  if (!token) return undefined;
+  return (context) => createDiscordPlatform({
+    token,
+    apiRoot: settings.DISCORD_API_ROOT,
+    ...(settings.DISCORD_TEST_GUILD_ID ? { testGuildId: settings.DISCORD_TEST_GUILD_ID } : {}),
+    ...(settings.DISCORD_APPLICATION_ID ? { applicationId: settings.DISCORD_APPLICATION_ID } : {}),
+    logger: context.logger,
+    downloadLimitBytes: context.downloadLimitBytes,
+  });
+}

@@ -1,0 +1,105 @@
+import {
+  DiscordAPIError,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  type ChatInputCommandInteraction,
+  type Message,
+  type MessageContextMenuCommandInteraction,
+} from 'discord.js';
+import { PlatformError, type ChannelCapabilities, type ReplyChannel } from '../../core/index.js';
+
+/** Discord's limit is 2000 characters; the margin absorbs counting differences. */
+export const DISCORD_PART_LENGTH = 1900;
+/** The typing indicator lasts about 10 s. */
+const TYPING_INTERVAL_MS = 8000;
+/** Answers never ping anyone, whatever the model wrote. */
+const NO_PINGS = { parse: [] as never[], repliedUser: false };
+
+const CHANNEL: ChannelCapabilities = { maxPartLength: DISCORD_PART_LENGTH, typingIntervalMs: TYPING_INTERVAL_MS, replyToQuestion: true };
+
+/**
+ * Answers a message in its channel: the first part as a reply to the question, the rest as
+ * messages, drafts by editing one message. Where the bot may not write, the person is answered by
+ * DM instead (the private fallback).
+ */
+export function messageReplyChannel(message: Message): ReplyChannel {
+  const { channel } = message;
+  return {
+    capabilities: CHANNEL,
+    async sendText(text, options) {
+      const sent = await translateErrors<{ id: string }>(() =>
+        options.asReply
+          ? message.reply({ content: text, allowedMentions: NO_PINGS })
+          : channel.isSendable()
+            ? channel.send({ content: text, allowedMentions: NO_PINGS })
+            : Promise.reject(new PlatformError('forbidden', 'The channel does not take messages.')),
+      );
+      return { id: sent.id };
+    },
+    async showTyping() {
+      if (channel.isSendable()) await channel.sendTyping();
+    },
+    drafts: {
+      async create(text) {
+        if (!channel.isSendable()) throw new PlatformError('forbidden', 'The channel does not take messages.');
+        const sent = await translateErrors<{ id: string }>(() => channel.send({ content: text, allowedMentions: NO_PINGS }));
+        return { id: sent.id };
+      },
+      async edit(draft, text) {
+        await translateErrors(async () => {
+          if (channel.isSendable()) await channel.messages.edit(draft.id, { content: text, allowedMentions: NO_PINGS });
+        });
+      },
+      async remove(draft) {
+        await translateErrors(async () => {
+          if (channel.isSendable()) await channel.messages.delete(draft.id);
+        });
+      },
+    },
+    privateFallback: () => directMessageChannel(message),
+  };
+}
+
+function directMessageChannel(message: Message): ReplyChannel {
+  return {
+    capabilities: { ...CHANNEL, replyToQuestion: false },
+    async sendText(text) {
+      const sent = await translateErrors(() => message.author.send({ content: text, allowedMentions: NO_PINGS }));
+      return { id: sent.id };
+    },
+  };
+}
+
+/** Answers an interaction that was deferred: the first part fills the reply, the rest follow. */
+export function interactionReplyChannel(
+  interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction,
+  ephemeral: boolean,
+): ReplyChannel {
+  let first = true;
+  return {
+    capabilities: { maxPartLength: DISCORD_PART_LENGTH, replyToQuestion: false },
+    async sendText(text) {
+      const sent = await translateErrors(() =>
+        first
+          ? interaction.editReply({ content: text, allowedMentions: NO_PINGS })
+          : interaction.followUp({ content: text, allowedMentions: NO_PINGS, ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}) }),
+      );
+      first = false;
+      return { id: sent.id };
+    },
+  };
+}
+
+async function translateErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) {
+      throw new PlatformError('forbidden', error.message, { cause: error });
+    }
+    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {
+      throw new PlatformError('recipient-gone', error.message, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import { GrammyError, type Api } from 'grammy';
+import { PlatformError, type ReplyChannel, type SentMessage } from '../../core/index.js';
+
+/** Telegram's limit is 4096; a margin keeps counting differences (UTF-16 vs. entities) harmless. */
+export const TELEGRAM_PART_LENGTH = 4000;
+/** A chat action shows for about 5 s; repeating it every 4 s keeps "typing" visible without gaps. */
+const TYPING_INTERVAL_MS = 4000;
+const NO_PREVIEW = { link_preview_options: { is_disabled: true } };
+
+export interface TelegramChat {
+  readonly chatId: number;
+  /** `private`, `group`, `supergroup`: in groups the answer replies to the question. */
+  readonly chatType: string;
+  /** The message being answered. */
+  readonly messageId?: number;
+}
+
+/**
+ * Where a Telegram answer goes: plain-text messages (no parse_mode, so no entity errors), the
+ * typing action, and drafts by editing one message. Retries on 429 and 5xx belong to auto-retry;
+ * refusals become PlatformErrors the core's delivery routine understands.
+ */
+export function telegramReplyChannel(api: Api, chat: TelegramChat): ReplyChannel {
+  const { chatId } = chat;
+  return {
+    capabilities: {
+      maxPartLength: TELEGRAM_PART_LENGTH,
+      typingIntervalMs: TYPING_INTERVAL_MS,
+      replyToQuestion: chat.chatType !== 'private',
+    },
+    async sendText(text, options) {
+      const replyTo = options.asReply ? chat.messageId : undefined;
+      const sent = await translateErrors(() =>
+        api.sendMessage(chatId, text, {
+          ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+          ...NO_PREVIEW,
+        }),
+      );
+      return { id: String(sent.message_id) };
+    },
+    async showTyping() {
+      await api.sendChatAction(chatId, 'typing');
+    },
+    drafts: {
+      async create(text) {
+        const sent = await translateErrors(() => api.sendMessage(chatId, text, NO_PREVIEW));
+        return { id: String(sent.message_id) };
+      },
+      async edit(message: SentMessage, text) {
+        await translateErrors(() => api.editMessageText(chatId, Number(message.id), text, NO_PREVIEW));
+      },
+      async remove(message: SentMessage) {
+        await translateErrors(() => api.deleteMessage(chatId, Number(message.id)));
+      },
+    },
+  };
+}
+
+async function translateErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof GrammyError && error.error_code === 403) {
+      throw new PlatformError('recipient-gone', error.description, { cause: error });
+    }
+    if (error instanceof GrammyError && /message is not modified/.test(error.description)) {
+      throw new PlatformError('unchanged', error.description, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Bot, GrammyError, HttpError, webhookCallback, type Context } from 'grammy';
+import type { LanguageCode } from 'grammy/types';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { PlatformStartError, type Inbox, type IncomingTurn, type Logger, type Platform, type PlatformMaker } from '../../core/index.js';
+import { AlbumCollector } from './album-collector.js';
+import { telegramCommandMenus } from './command-menu.js';
+import { TELEGRAM_PLATFORM, toIncomingTurn } from './inbound.js';
+import { telegramReplyChannel } from './reply-channel.js';
+import type { TelegramSettings } from './settings.js';
+import { OFFICIAL_DOWNLOAD_LIMIT_BYTES, withFileMethods } from './telegram-files.js';
+
+export interface TelegramPlatformOptions {
+  readonly token: string;
+  /** Without a trailing slash: grammy appends `/bot<token>/<method>`. */
+  readonly apiRoot: string;
+  readonly logger: Logger;
+  readonly albumWindowMs: number;
+  /** 20 MB on the official API; a self-hosted Bot API server lifts it. */
+  readonly downloadLimitBytes: number;
+  /**
+   * How updates arrive: long polling (the default), a webhook server, or `none`, where the caller
+   * feeds updates to `bot` itself (tests that drive webhookCallback).
+   */
+  readonly receive?: { readonly mode: 'polling' } | TelegramWebhook | { readonly mode: 'none' };
+}
+
+export interface TelegramWebhook {
+  readonly mode: 'webhook';
+  /** The public https address Telegram posts to. */
+  readonly url: string;
+  /** The local port the webhook server listens on; 0 picks a free one. */
+  readonly port: number;
+  readonly secret?: string;
+}
+
+export interface TelegramPlatform extends Platform {
+  readonly bot: Bot;
+  /** The port the webhook server listens on, once started in webhook mode. */
+  readonly webhookPort: number | undefined;
+}
+
+/**
+ * The Telegram adapter: grammy with auto-retry (the one owner of 429 and 5xx retries), updates in
+ * order per chat, one handler that translates messages into core turns, and the polling or
+ * webhook lifecycle.
+ */
+export function createTelegramPlatform(options: TelegramPlatformOptions): TelegramPlatform {
+  const { logger } = options;
+  const receive = options.receive ?? { mode: 'polling' };
+  const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  const api = withFileMethods(bot.api, options.token, options.apiRoot);
+  let inbox: Inbox | undefined;
+  let runner: RunnerHandle | undefined;
+  let server: Server | undefined;
+
+  const deliver = (turn: IncomingTurn, chatType: string): Promise<void> =>
+    inbox!.receive(turn, telegramReplyChannel(bot.api, { chatId: Number(turn.chatId), chatType, ...messageIdOf(turn) }));
+  const albums = new AlbumCollector(options.albumWindowMs, (turn, chatType) => void deliver(turn, chatType));
+
+  bot.use(sequentialize((context: Context) => context.chat?.id.toString()));
+  bot.on('message', async (context) => {
+    const inbound = toIncomingTurn(context.message, context.update.update_id, {
+      api,
+      me: context.me,
+      downloadLimitBytes: options.downloadLimitBytes,
+    });
+    if (inbound.kind === 'ignore') {
+      logger.debug({ reason: inbound.reason }, 'telegram message ignored');
+      return;
+    }
+    const groupId = context.message.media_group_id;
+    if (groupId) {
+      albums.add(groupId, inbound.turn, context.chat.type);
+      return;
+    }
+    const work = deliver(inbound.turn, context.chat.type);
+    // A webhook answers Telegram at once, so a long answer never makes Telegram resend the
+    // update; long polling waits for the turn, one chat at a time.
+    if (receive.mode !== 'webhook') await work;
+  });
+  bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram update failed'));
+
+  return {
+    name: TELEGRAM_PLATFORM,
+    bot,
+    get webhookPort() {
+      const address = server?.address();
+      return address && typeof address === 'object' ? (address as AddressInfo).port : undefined;
+    },
+    async start(target) {
+      inbox = target;
+      try {
+        await bot.init();
+        for (const menu of telegramCommandMenus()) {
+          await bot.api.setMyCommands(menu.commands, menu.languageCode ? { language_code: menu.languageCode as LanguageCode } : {});
+        }
+        if (receive.mode === 'webhook') {
+          server = await startWebhookServer(bot, receive);
+          await bot.api.setWebhook(receive.url, {
+            allowed_updates: ['message'],
+            ...(receive.secret ? { secret_token: receive.secret } : {}),
+          });
+          logger.info({ port: receive.port }, 'telegram bot receiving updates by webhook');
+        } else if (receive.mode === 'polling') {
+          runner = run(bot, { runner: { fetch: { allowed_updates: ['message'] } } });
+          void runner.task()?.catch((error: unknown) => logger.error({ err: error }, 'telegram polling stopped'));
+          logger.info({ username: bot.botInfo.username }, 'telegram bot polling for updates');
+        }
+      } catch (error) {
+        throw describeStartError(error, options.apiRoot);
+      }
+    },
+    async stop() {
+      if (runner?.isRunning()) await runner.stop();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      albums.flushAll();
+      await inbox?.idle();
+    },
+  };
+}
+
+function messageIdOf(turn: IncomingTurn): { messageId?: number } {
+  return turn.messageId === undefined ? {} : { messageId: Number(turn.messageId) };
+}
+
+async function startWebhookServer(bot: Bot, webhook: TelegramWebhook): Promise<Server> {
+  const handle = webhookCallback(bot, 'http', webhook.secret ? { secretToken: webhook.secret } : {});
+  const server = createServer((request, response) => void handle(request, response));
+  await new Promise<void>((resolve) => server.listen(webhook.port, resolve));
+  return server;
+}
+
+/** One line the person running the bot can act on, for the failures they can fix. */
+function describeStartError(error: unknown, apiRoot: string): unknown {
+  if (error instanceof GrammyError && error.error_code === 401) {
+    return new PlatformStartError('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). Copy the token again from @BotFather.', 2, { cause: error });
+  }
+  if (error instanceof HttpError) {
+    return new PlatformStartError(`Could not reach the Telegram Bot API at ${apiRoot}: ${error.message}`, 1, { cause: error });
+  }
+  return error;
+}
+
+const OFFICIAL_API_ROOT = 'https://api.telegram.org';
+
+/** The Telegram platform the settings ask for: none without a token; a webhook when its address is set. */
+export function telegramFromSettings(settings: TelegramSettings): PlatformMaker | undefined {
+  const token = settings.TELEGRAM_BOT_TOKEN;
+  if (!token) return undefined;
+  const official = settings.TELEGRAM_API_ROOT === OFFICIAL_API_ROOT;
+  return (context) => createTelegramPlatform({
+    token,
+    apiRoot: settings.TELEGRAM_API_ROOT,
+    logger: context.logger,
+    albumWindowMs: settings.TELEGRAM_ALBUM_WINDOW_MS,
+    downloadLimitBytes: official ? Math.min(OFFICIAL_DOWNLOAD_LIMIT_BYTES, context.downloadLimitBytes) : context.downloadLimitBytes,
+    receive: settings.TELEGRAM_WEBHOOK_URL
+      ? {
+          mode: 'webhook',
+          url: settings.TELEGRAM_WEBHOOK_URL,
+          port: settings.TELEGRAM_WEBHOOK_PORT,
+          ...(settings.TELEGRAM_WEBHOOK_SECRET ? { secret: settings.TELEGRAM_WEBHOOK_SECRET } : {}),
+        }
+      : { mode: 'polling' },
+  });
+}

@@ -1,0 +1,125 @@
+import type { Assistant } from '../assistant.js';
+import type { Logger } from '../log.js';
+import type { IncomingTurn, ReplyPart } from '../turn.js';
+import { PlatformError, type DraftCapability, type Inbox, type ReplyChannel, type SentMessage } from './platform.js';
+
+/** A typing indicator that lasts about 5 s needs renewing a little before it fades. */
+const DEFAULT_TYPING_INTERVAL_MS = 4000;
+
+/**
+ * The one delivery routine: runs a turn through the assistant and sends its parts as new messages
+ * (gist first), keeps "typing" visible while the assistant works, shows the opt-in draft, moves to
+ * the private fallback where posting is refused, and records which platform message carried which
+ * turn, so that a reply to it continues that conversation. Every platform gets the same behaviour
+ * by implementing `ReplyChannel`.
+ */
+export class TurnDelivery implements Inbox {
+  private readonly inProgress = new Set<Promise<void>>();
+
+  constructor(
+    private readonly assistant: Assistant,
+    private readonly logger: Logger,
+  ) {}
+
+  receive(turn: IncomingTurn, channel: ReplyChannel, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    const log = this.logger.child({ platform: turn.platform });
+    const work = this.deliver(turn, channel, log, options.signal).catch((error: unknown) => {
+      log.error({ err: error }, 'delivery failed');
+    });
+    this.inProgress.add(work);
+    void work.finally(() => this.inProgress.delete(work));
+    return work;
+  }
+
+  async idle(): Promise<void> {
+    while (this.inProgress.size > 0) await Promise.all([...this.inProgress]);
+  }
+
+  private async deliver(turn: IncomingTurn, channel: ReplyChannel, log: Logger, signal: AbortSignal | undefined): Promise<void> {
+    let target = channel;
+    let first = true;
+    const typing = startTyping(channel, log);
+    const draft = channel.drafts ? new Draft(channel.drafts, log) : undefined;
+    try {
+      const parts = this.assistant.handle(turn, {
+        maxPartLength: channel.capabilities.maxPartLength,
+        supportsDrafts: draft !== undefined,
+        ...(signal ? { signal } : {}),
+      });
+      for await (const part of parts) {
+        if (part.type === 'draft') {
+          await draft?.show(part.text);
+          continue;
+        }
+        const options = { asReply: first && target.capabilities.replyToQuestion, kind: part.type };
+        let sent: SentMessage | undefined;
+        try {
+          sent = await target.sendText(part.text, options);
+        } catch (error) {
+          const fallback = target.privateFallback?.();
+          if (!(error instanceof PlatformError && error.kind === 'forbidden' && fallback)) throw error;
+          log.warn('not allowed to answer here; answering the person privately');
+          target = fallback;
+          sent = await target.sendText(part.text, { ...options, asReply: false });
+        }
+        first = false;
+        const turnId = turnIdOf(part);
+        if (sent && turnId !== undefined) this.assistant.recordDelivery(turnId, sent.id);
+      }
+      await draft?.remove();
+    } catch (error) {
+      if (error instanceof PlatformError && error.kind === 'recipient-gone') {
+        log.info('the person blocked the bot or left the chat; answer dropped');
+        return;
+      }
+      throw error;
+    } finally {
+      typing.stop();
+    }
+  }
+}
+
+class Draft {
+  private message: SentMessage | undefined;
+  private shown = '';
+
+  constructor(
+    private readonly drafts: DraftCapability,
+    private readonly log: Logger,
+  ) {}
+
+  async show(text: string): Promise<void> {
+    if (text === this.shown) return;
+    this.shown = text;
+    if (!this.message) {
+      this.message = await this.drafts.create(text);
+      return;
+    }
+    await this.drafts.edit(this.message, text).catch((error: unknown) => {
+      // Two drafts can format to the same text, and some platforms refuse an edit that changes nothing.
+      if (!(error instanceof PlatformError && error.kind === 'unchanged')) throw error;
+    });
+  }
+
+  async remove(): Promise<void> {
+    if (!this.message) return;
+    await this.drafts.remove(this.message).catch((error: unknown) => {
+      this.log.info({ err: error }, 'the streaming draft could not be deleted');
+    });
+  }
+}
+
+function turnIdOf(part: ReplyPart): number | undefined {
+  return part.type === 'answer' || part.type === 'problem' ? part.turnId : undefined;
+}
+
+function startTyping(channel: ReplyChannel, log: Logger): { stop(): void } {
+  const { showTyping } = channel;
+  if (!showTyping) return { stop: () => undefined };
+  const send = (): void => {
+    showTyping.call(channel).catch((error: unknown) => log.debug({ err: error }, 'typing indicator failed'));
+  };
+  send();
+  const timer = setInterval(send, channel.capabilities.typingIntervalMs ?? DEFAULT_TYPING_INTERVAL_MS);
+  return { stop: () => clearInterval(timer) };
+}
