@@ -197,6 +197,52 @@ describe('commands', () => {
   });
 });
 
+describe('interactions delivered twice', () => {
+  test('a slash command dispatched again is acknowledged once and answered once, also by a restarted bot', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    const help = discord.slashCommand({ user: alice, name: 'help', guildId: discord.defaultGuildId });
+    const [dispatch] = discord.dispatches('INTERACTION_CREATE');
+    discord.redispatch(dispatch!.s);
+    await discord.waitFor((call) => call.method === 'PATCH' && call.path.includes(help.token), { timeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A restarted process knows nothing of it; Discord refuses its acknowledgement, and it stays quiet.
+    await harness.restartBot();
+    discord.dispatch('INTERACTION_CREATE', dispatch!.d);
+    await discord.waitFor((call) => call.route.endsWith('/callback') && call.status === 400, { timeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const callbacks = discord.calls.filter((call) => call.route.endsWith('/callback'));
+    assert.deepEqual(callbacks.map((call) => call.status), [204, 400]);
+    const responses = discord.interactionResponses(help.id);
+    assert.equal(responses.filter((response) => response.kind === 'callback').length, 1);
+    assert.match(responses.at(-1)!.content ?? '', /^Send a photo, or a photo with a question/);
+    assert.equal(responses.filter((response) => response.kind !== 'callback').length, 1, 'one answer');
+  });
+});
+
+describe('opt-in streaming', () => {
+  test('with streaming on, a draft message is posted and edited, then the answer arrives as new messages and the draft is deleted', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['A door. ', 'It is ', 'open ', 'and ', 'painted red.'], chunkDelayMs: 300 });
+    harness = await startDiscordHarness({ model });
+    const { discord } = harness;
+    discord.dmMessage({ author: alice, content: '/settings streaming on' });
+    const [saved] = await harness.messages(1);
+    assert.match(saved!.content, /^Saved\. .*Streaming is on/);
+    discord.dmMessage({ author: alice, content: 'is the door open?' });
+    await discord.waitFor((call) => call.method === 'DELETE' && call.route === 'DELETE /channels/:channelId/messages/:messageId', { timeoutMs: 10_000 });
+    const writes = discord.calls
+      .filter((call) => call.route.startsWith('POST /channels/:channelId/messages') || call.route.includes('/messages/:messageId'))
+      .filter((call) => call.method !== 'GET')
+      .map((call) => `${call.method} ${(call.body as { content?: string } | undefined)?.content ?? ''}`.trim());
+    const edits = writes.filter((write) => write.startsWith('PATCH'));
+    assert.ok(edits.length >= 1 && edits.every((edit) => edit.startsWith('PATCH A door.')), writes.join(' | '));
+    assert.deepEqual(
+      writes.filter((write) => !write.startsWith('PATCH')),
+      [`POST ${saved!.content}`, 'POST A door.', 'POST A door.', 'POST It is open and painted red.', 'DELETE'],
+    );
+  });
+});
+
 describe('gateway faults', () => {
   test('a reconnect during a turn, with the message delivered again after resume, gives exactly one answer', async () => {
     const model = new ScriptedVisionModel({ chunks: ['A door. ', 'It is ', 'open.'], chunkDelayMs: 80 });

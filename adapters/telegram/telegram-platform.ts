@@ -20,11 +20,8 @@ export interface TelegramPlatformOptions {
   readonly albumWindowMs: number;
   /** 20 MB on the official API; a self-hosted Bot API server lifts it. */
   readonly downloadLimitBytes: number;
-  /**
-   * How updates arrive: long polling (the default), a webhook server, or `none`, where the caller
-   * feeds updates to `bot` itself (tests that drive webhookCallback).
-   */
-  readonly receive?: { readonly mode: 'polling' } | TelegramWebhook | { readonly mode: 'none' };
+  /** How updates arrive: long polling (the default) or a webhook server. */
+  readonly receive?: { readonly mode: 'polling' } | TelegramWebhook;
 }
 
 export interface TelegramWebhook {
@@ -105,7 +102,7 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
             ...(receive.secret ? { secret_token: receive.secret } : {}),
           });
           logger.info({ port: receive.port }, 'telegram bot receiving updates by webhook');
-        } else if (receive.mode === 'polling') {
+        } else {
           runner = run(bot, { runner: { fetch: { allowed_updates: ['message'] } } });
           void runner.task()?.catch((error: unknown) => logger.error({ err: error }, 'telegram polling stopped'));
           logger.info({ username: bot.botInfo.username }, 'telegram bot polling for updates');
