@@ -1,5 +1,6 @@
-import { locateModel, ModelSetupError, WhisperSpeechModel, type Logger, type SpeechToText } from '../core/index.js';
+import { locateModel, WhisperSpeechModel, type Logger, type ModelLocation, type SpeechToText } from '../core/index.js';
 import type { Config } from './config/index.js';
+import { modelLoadFailedHint, modelSetupHint } from './model-setup-hints.js';
 
 export type SpeechModelChoice =
   | { readonly speech: SpeechToText; readonly setupHint?: undefined }
@@ -11,7 +12,7 @@ export type SpeechModelChoice =
  * model is not fatal: voice notes get a message saying to type, and the log says what to install.
  */
 export async function chooseSpeechModel(config: Config, logger: Logger): Promise<SpeechModelChoice> {
-  let location;
+  let location: ModelLocation | undefined;
   try {
     location = locateModel(config.STT_MODEL, config.MODELS_DIR, 'speech-to-text');
     const speech = await WhisperSpeechModel.load({
@@ -22,11 +23,8 @@ export async function chooseSpeechModel(config: Config, logger: Logger): Promise
     });
     return { speech };
   } catch (error) {
-    if (error instanceof ModelSetupError) return { setupHint: error.hint };
-    logger.error({ err: error }, 'the speech model did not load');
-    const fix = location?.preset
-      ? `check it with: npm run models -- verify ${location.preset.name}`
-      : 'check the files in that folder, or use a preset (npm run models -- list)';
-    return { setupHint: `The speech model in ${location?.folder ?? config.STT_MODEL} could not be loaded; ${fix}` };
+    const hint = modelSetupHint(error);
+    if (hint === undefined) logger.error({ err: error }, 'the speech model did not load');
+    return { setupHint: hint ?? modelLoadFailedHint('speech-to-text', location ?? { folder: config.STT_MODEL }) };
   }
 }

@@ -2,12 +2,12 @@ import {
   EmbeddedVisionModel,
   OpenAiVisionModel,
   locateModel,
-  ModelSetupError,
   parseDtypeSetting,
   type Logger,
   type VisionLanguageModel,
 } from '../core/index.js';
 import type { Config } from './config/index.js';
+import { modelLoadFailedHint, modelSetupHint } from './model-setup-hints.js';
 
 export type VisionModelChoice =
   | { readonly model: VisionLanguageModel; readonly setupHint?: undefined }
@@ -55,11 +55,8 @@ async function loadEmbedded(config: Config, logger: Logger): Promise<VisionModel
     });
     return { model };
   } catch (error) {
-    if (error instanceof ModelSetupError) return { setupHint: error.hint };
-    logger.error({ err: error }, 'the vision model did not load');
-    const fix = location.preset
-      ? `check it with: npm run models -- verify ${location.preset.name}`
-      : 'check the files in that folder, or use a preset (npm run models -- list)';
-    return { setupHint: `The vision model in ${location.folder} could not be loaded; ${fix}` };
+    const hint = modelSetupHint(error);
+    if (hint === undefined) logger.error({ err: error }, 'the vision model did not load');
+    return { setupHint: hint ?? modelLoadFailedHint('vision-language', location) };
   }
 }

@@ -6,17 +6,12 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../core/log.js';
 import { ModelError } from '../core/models/model-error.js';
 import { loadOnDevice } from '../core/models/embedded/device.js';
-import {
-  assertModelPresent,
-  chooseDtypes,
-  locateModel,
-  ModelSetupError,
-  parseDtypeSetting,
-  SMOLVLM_SESSIONS,
-} from '../core/models/embedded/model-folder.js';
+import { assertModelPresent, chooseDtypes, locateModel, parseDtypeSetting, SMOLVLM_SESSIONS } from '../core/models/embedded/model-folder.js';
+import { InvalidDtypeSettingError, ModelFilesMissingError } from '../core/models/embedded/model-folder-errors.js';
 import { toSmolVlmPrompt } from '../core/models/embedded/smolvlm-messages.js';
 import { TokenQueue } from '../core/models/embedded/token-queue.js';
 import { findPreset, onnxFiles } from '../core/models/presets.js';
+import { modelSetupHint } from '../bots/model-setup-hints.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
 function recordingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
@@ -56,7 +51,13 @@ test('dtype settings map to the transformers.js file names', () => {
     decoder_model_merged: 'q4f16',
   });
   assert.equal(parseDtypeSetting(undefined), undefined);
-  assert.throws(() => parseDtypeSetting('decoder=q4'), ModelSetupError);
+  assert.throws(() => parseDtypeSetting('decoder=q4'), InvalidDtypeSettingError);
+  assert.throws(
+    () => parseDtypeSetting('decoder=q4'),
+    (error: unknown) =>
+      modelSetupHint(error) ===
+      'VLM_DTYPE "decoder=q4" is not understood; expected one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, or session=dtype pairs such as vision_encoder=int8,decoder_model_merged=q4.',
+  );
   const preset = findPreset('smolvlm-256m')!;
   assert.deepEqual(onnxFiles(preset, 'cpu'), [
     'onnx/vision_encoder_int8.onnx',
@@ -84,7 +85,7 @@ test('a folder prepared by hand: dtypes follow the files present; missing files 
     assert.deepEqual(chooseDtypes(location, 'cpu', SMOLVLM_SESSIONS, { decoder_model_merged: 'fp32' }).decoder_model_merged, 'fp32');
     assert.throws(
       () => assertModelPresent(location, chooseDtypes(location, 'cpu', SMOLVLM_SESSIONS), 'cpu'),
-      (error: unknown) => error instanceof ModelSetupError && /is missing .*config\.json and 3 more files/.test(error.hint),
+      (error: unknown) => error instanceof ModelFilesMissingError && /is missing .*config\.json and 3 more files/.test(modelSetupHint(error) ?? ''),
     );
 
     const preset = locateModel('SmolVLM-500M', join(folder.path, 'models'));
@@ -92,8 +93,8 @@ test('a folder prepared by hand: dtypes follow the files present; missing files 
     assert.throws(
       () => assertModelPresent(preset, chooseDtypes(preset, 'cuda', SMOLVLM_SESSIONS), 'cuda'),
       (error: unknown) =>
-        error instanceof ModelSetupError &&
-        error.hint === 'The vision model smolvlm-500m is not installed. Run: npm run models -- pull smolvlm-500m --device cuda',
+        error instanceof ModelFilesMissingError &&
+        modelSetupHint(error) === 'The vision model smolvlm-500m is not installed. Run: npm run models -- pull smolvlm-500m --device cuda',
     );
   } finally {
     folder.remove();

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../core/log.js';
 import { ModelError } from '../core/models/model-error.js';
 import { EmbeddedVisionModel, type EmbeddedModelOptions } from '../core/models/embedded/embedded-vision-model.js';
-import { ModelSetupError } from '../core/models/embedded/model-folder.js';
+import { ModelFilesMissingError } from '../core/models/embedded/model-folder-errors.js';
+import { modelSetupHint } from '../bots/model-setup-hints.js';
 import type { ChatMessage, GenerateRequest, VisionLanguageModel } from '../core/models/index.js';
 import { imageOf, makeHarness } from './helpers/assistant-harness.js';
 import { solidJpeg } from './helpers/images.js';
@@ -176,7 +177,7 @@ describe('model files', () => {
   test('a missing file names what is missing; a corrupted ONNX file fails at load with a clear error', async () => {
     await assert.rejects(
       EmbeddedVisionModel.load(options({ location: { folder: join(folder.path, 'nowhere') } })),
-      (error: unknown) => error instanceof ModelSetupError && /nowhere is missing .*config\.json/.test(error.hint),
+      (error: unknown) => error instanceof ModelFilesMissingError && /nowhere is missing .*config\.json/.test(modelSetupHint(error) ?? ''),
     );
     const broken = await writeSmolVlmModel(join(folder.path, 'broken'));
     writeFileSync(join(broken.folder, 'onnx', 'decoder_model_merged.onnx'), new Uint8Array(4096).fill(7));

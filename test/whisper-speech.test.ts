@@ -8,10 +8,12 @@ import {
   decodeAudio,
   locateModel,
   ModelError,
-  ModelSetupError,
+  ModelFilesMissingError,
   silentLogger,
   WhisperSpeechModel,
+  WrongModelTaskError,
 } from '../core/index.js';
+import { modelSetupHint } from '../bots/model-setup-hints.js';
 import { runModelsCommand } from '../tools/models/main.js';
 import { findPreset } from '../core/models/presets.js';
 import { encodeOggOpus, encodeWav, voiceLike } from './helpers/audio.js';
@@ -146,11 +148,12 @@ describe('Whisper through the automatic-speech-recognition pipeline', () => {
         logger: silentLogger(),
       }),
       (error: unknown) =>
-        error instanceof ModelSetupError && error.hint === 'The speech model whisper-base is not installed. Run: npm run models -- pull whisper-base',
+        error instanceof ModelFilesMissingError &&
+        modelSetupHint(error) === 'The speech model whisper-base is not installed. Run: npm run models -- pull whisper-base',
     );
     assert.throws(
       () => locateModel('smolvlm-256m', '/unused', 'speech-to-text'),
-      (error: unknown) => error instanceof ModelSetupError && /STT_MODEL is smolvlm-256m, which is a vision model/.test(error.hint),
+      (error: unknown) => error instanceof WrongModelTaskError && /STT_MODEL is smolvlm-256m, which is a vision model/.test(modelSetupHint(error) ?? ''),
     );
   });
 });

@@ -67,7 +67,7 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     this.capabilities = { maxImages: options.maxImages ?? 4, ...(contextTokens ? { contextTokens } : {}) };
   }
 
-  /** Throws ModelSetupError (with the command to fix it) when files are missing, ModelError when they do not load. */
+  /** Throws ModelFilesMissingError when files are missing, ModelError when they do not load. */
   static async load(options: EmbeddedModelOptions): Promise<EmbeddedVisionModel> {
     const { location } = options;
     const started = performance.now();

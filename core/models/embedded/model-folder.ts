@@ -1,25 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DTYPE_SUFFIX, findPreset, type DeviceKind, type ModelPreset, type SessionDtype } from '../presets.js';
+import { InvalidDtypeSettingError, ModelFilesMissingError, WrongModelTaskError, type ModelTask } from './model-folder-errors.js';
+
+export type { ModelTask } from './model-folder-errors.js';
 
 /** The ONNX session file names of one model and the dtype chosen for each. */
 export type SessionDtypes = Readonly<Record<string, SessionDtype>>;
-
-export type ModelTask = ModelPreset['task'];
-
-/** How the user hears of a model: "the vision model", "the speech model". */
-const ROLE: Record<ModelTask, { noun: string; variable: string; example: string }> = {
-  'vision-language': { noun: 'vision model', variable: 'VLM_MODEL', example: 'smolvlm-256m' },
-  'speech-to-text': { noun: 'speech model', variable: 'STT_MODEL', example: 'whisper-base' },
-};
-
-/** Start-up stops with this when the model is not there; `hint` is the one line to show. */
-export class ModelSetupError extends Error {
-  override readonly name = 'ModelSetupError';
-  constructor(readonly hint: string) {
-    super(hint);
-  }
-}
 
 export interface ModelLocation {
   readonly folder: string;
@@ -29,17 +16,12 @@ export interface ModelLocation {
 }
 
 /**
- * `VLM_MODEL` or `STT_MODEL`: a preset name (a folder under MODELS_DIR) or a path to a folder
- * prepared by hand. A preset made for the other task is refused with the variable to change.
+ * A preset name (a folder under the models folder) or a path to a folder prepared by hand. A preset
+ * made for the other task is refused with WrongModelTaskError.
  */
 export function locateModel(setting: string, modelsDir: string, task: ModelTask = 'vision-language'): ModelLocation {
   const preset = findPreset(setting);
-  if (preset && preset.task !== task) {
-    const role = ROLE[task];
-    throw new ModelSetupError(
-      `${role.variable} is ${preset.name}, which is a ${ROLE[preset.task].noun}; set ${role.variable} to a ${role.noun} such as ${role.example} (npm run models -- list).`,
-    );
-  }
+  if (preset && preset.task !== task) throw new WrongModelTaskError(task, preset.name, preset.task);
   return preset ? { folder: resolve(modelsDir, preset.name), preset, task } : { folder: resolve(setting), task };
 }
 
@@ -48,8 +30,9 @@ const DTYPE_NAMES = Object.keys(DTYPE_SUFFIX) as SessionDtype[];
 export const SMOLVLM_SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 
 /**
- * `VLM_DTYPE`: one dtype for every session (`q4`) or one per session
- * (`vision_encoder=int8,embed_tokens=int8,decoder_model_merged=q4`). Returns undefined when unset.
+ * One dtype for every session (`q4`) or one per session
+ * (`vision_encoder=int8,embed_tokens=int8,decoder_model_merged=q4`). Returns undefined when unset;
+ * throws InvalidDtypeSettingError for anything else.
  */
 export function parseDtypeSetting(
   setting: string | undefined,
@@ -61,9 +44,7 @@ export function parseDtypeSetting(
   const result: Record<string, SessionDtype> = {};
   for (const [session, dtype] of entries) {
     if (session === undefined || !sessions.includes(session) || !isDtype(dtype)) {
-      throw new ModelSetupError(
-        `VLM_DTYPE "${setting}" is not understood; expected one of ${DTYPE_NAMES.join(', ')}, or session=dtype pairs such as vision_encoder=int8,decoder_model_merged=q4.`,
-      );
+      throw new InvalidDtypeSettingError(setting, DTYPE_NAMES);
     }
     result[session] = dtype;
   }
@@ -96,25 +77,21 @@ export function onnxPath(folder: string, session: string, dtype: SessionDtype): 
 
 const REQUIRED_CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
-/** Checks the files are there before anything is loaded, so the user gets the command to fix it. */
+/** Checks the files are there before anything is loaded, so the operator can be told what to install. */
 export function assertModelPresent(location: ModelLocation, dtypes: SessionDtypes, device: DeviceKind): void {
-  const missing = [
+  const missingFiles = [
     ...REQUIRED_CONFIG_FILES.map((file) => join(location.folder, file)),
     ...Object.entries(dtypes).map(([session, dtype]) => onnxPath(location.folder, session, dtype)),
   ].filter((path) => !existsSync(path));
-  if (missing.length === 0) return;
-  const role = ROLE[location.task ?? 'vision-language'];
-  if (location.preset) {
-    const deviceFlag = device === 'cuda' ? ' --device cuda' : '';
-    throw new ModelSetupError(
-      existsSync(location.folder)
-        ? `The ${role.noun} ${location.preset.name} is incomplete (${missing.length} files missing, e.g. ${missing[0]}). Run: npm run models -- pull ${location.preset.name}${deviceFlag}`
-        : `The ${role.noun} ${location.preset.name} is not installed. Run: npm run models -- pull ${location.preset.name}${deviceFlag}`,
-    );
-  }
-  throw new ModelSetupError(
-    `The model folder ${location.folder} is missing ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more files` : ''}. Set ${role.variable} to a preset (npm run models -- list) or a complete model folder.`,
-  );
+  if (missingFiles.length === 0) return;
+  throw new ModelFilesMissingError({
+    task: location.task ?? 'vision-language',
+    folder: location.folder,
+    preset: location.preset,
+    missingFiles,
+    folderExists: existsSync(location.folder),
+    device,
+  });
 }
 
 /** Sessions whose weights sit in an external `.onnx_data` file next to the graph. */

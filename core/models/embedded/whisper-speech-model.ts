@@ -77,7 +77,7 @@ export class WhisperSpeechModel implements SpeechToText {
         : undefined;
   }
 
-  /** Throws ModelSetupError (with the command to fix it) when files are missing, ModelError when they do not load. */
+  /** Throws ModelFilesMissingError when files are missing, ModelError when they do not load. */
   static async load(options: WhisperModelOptions): Promise<WhisperSpeechModel> {
     const { location } = options;
     const started = performance.now();
