@@ -1,4 +1,11 @@
-import { locateModel, WhisperSpeechModel, type Logger, type ModelLocation, type SpeechToText } from '../core/index.js';
+import {
+  locateModel,
+  WhisperSpeechModel,
+  type Logger,
+  type ModelLocation,
+  type SpeechToText,
+  type WhisperModelOptions,
+} from '../core/index.js';
 import type { Config } from './config/index.js';
 import { modelLoadFailedHint, modelSetupHint } from './model-setup-hints.js';
 
@@ -10,15 +17,20 @@ export type SpeechModelChoice =
  * Loads the speech-to-text backend. Whisper on ONNX is the one there is; a backend on a GPU host
  * (an OpenAI-compatible /audio/transcriptions endpoint) would be chosen here, beside it. A missing
  * model is not fatal: voice notes get a message saying to type, and the log says what to install.
+ * `load` is replaceable so a test can see the options the backend is given without loading a model.
  */
-export async function chooseSpeechModel(config: Config, logger: Logger): Promise<SpeechModelChoice> {
+export async function chooseSpeechModel(
+  config: Config,
+  logger: Logger,
+  load: (options: WhisperModelOptions) => Promise<SpeechToText> = (options) => WhisperSpeechModel.load(options),
+): Promise<SpeechModelChoice> {
   let location: ModelLocation | undefined;
   try {
     location = locateModel(config.STT_MODEL, config.MODELS_DIR, 'speech-to-text');
-    const speech = await WhisperSpeechModel.load({
+    const speech = await load({
       location,
       device: config.STT_DEVICE,
-      timeoutMs: config.VLM_TIMEOUT_S * 1000,
+      timeoutMs: config.STT_TIMEOUT_S * 1000,
       logger,
     });
     return { speech };

@@ -29,6 +29,7 @@ export const coreSettings = z.object({
   STT_MODEL: z.string().min(1).default('whisper-base'),
   // Unset: the same as VLM_DEVICE (filled in by the composed schema).
   STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
+  STT_TIMEOUT_S: positiveInteger.max(3600).default(120),
   VOICE_MAX_SECONDS: positiveInteger.max(900).default(120),
   AUDIO_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
   // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
