@@ -8,11 +8,11 @@ import {
   isSilent,
   measureLoudness,
   resample,
-  WHISPER_SAMPLE_RATE,
   type AudioErrorKind,
   type AudioLimits,
   type DecodedAudio,
 } from '../core/audio/index.js';
+import { SPEECH_SAMPLE_RATE } from '../core/models/index.js';
 import { concat, encodeMp3, encodeOggOpus, encodeWav, oggCrc, random, sine, voiceLike, type WavOptions } from './helpers/audio.js';
 
 // Every file is encoded here with real encoders; nothing binary is committed.
@@ -32,7 +32,7 @@ function db(ratio: number): number {
 }
 
 /** RMS of a resampled tone relative to its input, leaving out 50 ms at each end where filters settle. */
-function toneGainDb(frequency: number, fromRate: number, toRate = WHISPER_SAMPLE_RATE): number {
+function toneGainDb(frequency: number, fromRate: number, toRate = SPEECH_SAMPLE_RATE): number {
   const output = resample(sine(frequency, 0.5, fromRate), fromRate, toRate);
   const margin = Math.round(0.05 * toRate);
   return db(rms(output, margin, output.length - margin) / (0.5 / Math.SQRT2));
@@ -65,14 +65,14 @@ function bestCorrelation(reference: Float32Array, actual: Float32Array, maxLag: 
 
 /** The decoded note against the source resampled to 16 kHz: length within 30 ms, best lag within ±20 ms. */
 function assertMatches(decoded: DecodedAudio, source: Float32Array, sourceRate: number, minCorrelation: number): void {
-  const reference = resample(source, sourceRate, WHISPER_SAMPLE_RATE);
+  const reference = resample(source, sourceRate, SPEECH_SAMPLE_RATE);
   const referenceSeconds = source.length / sourceRate;
   assert.equal(decoded.sampleRate, 16000);
   assert.ok(
     Math.abs(decoded.durationSeconds - referenceSeconds) <= 0.03,
     `decoded ${decoded.durationSeconds.toFixed(3)} s, source ${referenceSeconds.toFixed(3)} s`,
   );
-  const { correlation, lag } = bestCorrelation(reference, decoded.samples, 0.02 * WHISPER_SAMPLE_RATE);
+  const { correlation, lag } = bestCorrelation(reference, decoded.samples, 0.02 * SPEECH_SAMPLE_RATE);
   assert.ok(correlation > minCorrelation, `correlation ${correlation.toFixed(4)} at lag ${lag} samples, wanted > ${minCorrelation}`);
 }
 

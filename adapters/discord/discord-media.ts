@@ -1,8 +1,5 @@
 import type { Attachment } from 'discord.js';
-import { MediaError, type IncomingAudio, type IncomingImage } from '../../core/index.js';
-
-const DOWNLOAD_ATTEMPTS = 2;
-const DOWNLOAD_TIMEOUT_MS = 60_000;
+import { classifyFile, downloadWithRetry, type FileKind, type IncomingAudio, type IncomingImage } from '../../core/index.js';
 
 /**
  * Attachment URLs on Discord's CDN are signed and expire, so bytes are fetched when the core asks,
@@ -10,30 +7,20 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
  * core can explain.
  */
 export function attachmentFetcher(attachment: Attachment, limitBytes: number): () => Promise<Uint8Array> {
-  return async () => {
-    if (attachment.size > limitBytes) {
-      throw new MediaError('too-large', 'The attachment is over the size limit.', { limitBytes, actualBytes: attachment.size });
-    }
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt += 1) {
-      try {
-        const response = await fetch(attachment.url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-        if (!response.ok) throw new Error(`the CDN answered ${response.status}`);
-        return new Uint8Array(await response.arrayBuffer());
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw new MediaError('download-failed', 'The attachment could not be downloaded.', undefined, { cause: lastError });
-  };
+  return () => downloadWithRetry(attachment.url, { limitBytes, sizeBytes: attachment.size });
+}
+
+/** One answer per attachment, so a file is never both a photo and a voice question. */
+function attachmentKind(attachment: Attachment): FileKind {
+  return classifyFile({ name: attachment.name, mediaType: attachment.contentType ?? undefined });
 }
 
 export function isImageAttachment(attachment: Attachment): boolean {
-  return attachment.contentType?.startsWith('image/') === true || /\.(jpe?g|png|webp|gif|heic|heif|avif)$/i.test(attachment.name);
+  return attachmentKind(attachment) === 'image';
 }
 
 export function isAudioAttachment(attachment: Attachment): boolean {
-  return attachment.contentType?.startsWith('audio/') === true || /\.(ogg|oga|opus|mp3|m4a|wav)$/i.test(attachment.name);
+  return attachmentKind(attachment) === 'audio';
 }
 
 export function toIncomingImage(attachment: Attachment, limitBytes: number): IncomingImage {

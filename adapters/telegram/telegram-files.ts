@@ -2,12 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { GrammyError, type Api } from 'grammy';
 import { type FileFlavor, type FileApiFlavor, hydrateFiles } from '@grammyjs/files';
-import { MediaError } from '../../core/index.js';
+import { downloadWithRetry, MediaError, tooLargeError } from '../../core/index.js';
 
 /** The official Bot API lets bots download at most 20 MB; a self-hosted server has no such limit. */
 export const OFFICIAL_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024;
-const DOWNLOAD_ATTEMPTS = 2;
-const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 export interface TelegramFileSource {
   readonly fileId: string;
@@ -25,31 +23,25 @@ export function withFileMethods(api: Api, token: string, apiRoot: string): FileA
 /**
  * Fetches a file's bytes: through the download route, or from disk when a self-hosted Bot API
  * server hands out local paths. Telegram's refusals become MediaErrors the core can explain.
+ * getFile is retried by auto-retry, the one owner of Bot API retries; the download itself by
+ * downloadWithRetry.
  */
 export async function downloadTelegramFile(api: FileApi, source: TelegramFileSource, limitBytes: number): Promise<Uint8Array> {
-  if (source.fileSize !== undefined && source.fileSize > limitBytes) throw tooLarge(limitBytes, source.fileSize);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt += 1) {
-    try {
-      const file = await api.getFile(source.fileId);
-      const location = file.getUrl();
-      if (isAbsolute(location)) return await readFile(location);
-      const response = await fetch(location, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`download answered ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      if (error instanceof GrammyError && /file is too big/i.test(error.description)) throw tooLarge(limitBytes, source.fileSize);
-      lastError = error;
-    }
+  // Before getFile, which the official server refuses above 20 MB anyway.
+  if (source.fileSize !== undefined && source.fileSize > limitBytes) throw tooLargeError(limitBytes, source.fileSize);
+  let location: string;
+  try {
+    location = (await api.getFile(source.fileId)).getUrl();
+  } catch (error) {
+    if (error instanceof GrammyError && /file is too big/i.test(error.description)) throw tooLargeError(limitBytes, source.fileSize);
+    throw new MediaError('download-failed', 'Telegram did not hand the file over.', undefined, { cause: error });
   }
-  throw new MediaError('download-failed', 'The file could not be downloaded from Telegram.', undefined, { cause: lastError });
-}
-
-function tooLarge(limitBytes: number, actualBytes: number | undefined): MediaError {
-  return new MediaError('too-large', 'The file is over the download limit.', {
-    limitBytes,
-    ...(actualBytes === undefined ? {} : { actualBytes }),
-  });
+  if (!isAbsolute(location)) return downloadWithRetry(location, { limitBytes });
+  try {
+    return await readFile(location);
+  } catch (error) {
+    throw new MediaError('download-failed', 'The file the Bot API server stored could not be read.', undefined, { cause: error });
+  }
 }
 
 export type { FileFlavor };

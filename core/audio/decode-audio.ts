@@ -2,6 +2,7 @@
  * A voice note's bytes to what a speech model wants: 16 kHz mono samples in [-1, 1]. Limits are
  * enforced before and during decoding, never after, so an oversized or endless file costs little.
  */
+import { SPEECH_SAMPLE_RATE } from '../models/speech-to-text.js';
 import { AudioError } from './audio-error.js';
 import { claimsSupportedFormat, detectFormat, nameForMediaType, type AudioFormat } from './detect-format.js';
 import { decodeMp3 } from './mp3.js';
@@ -18,7 +19,7 @@ export interface AudioLimits {
 export interface DecodedAudio {
   /** mono, 16 kHz, clamped to [-1, 1] */
   readonly samples: Float32Array;
-  readonly sampleRate: 16000;
+  readonly sampleRate: typeof SPEECH_SAMPLE_RATE;
   /** of the decoded audio */
   readonly durationSeconds: number;
   readonly format: AudioFormat;
@@ -27,8 +28,6 @@ export interface DecodedAudio {
   /** of the source */
   readonly channels: number;
 }
-
-export const WHISPER_SAMPLE_RATE = 16000;
 
 const FORMAT_NAMES: Readonly<Record<AudioFormat, string>> = { 'ogg-opus': 'Ogg Opus', wav: 'WAV', mp3: 'MP3' };
 
@@ -57,12 +56,12 @@ export async function decodeAudio(data: Uint8Array, limits: AudioLimits, mediaTy
   }
   const { format } = detected;
   const decoded = await decodeFormat(format, data, limits);
-  const samples = decoded.sampleRate === WHISPER_SAMPLE_RATE ? decoded.samples : resample(decoded.samples, decoded.sampleRate, WHISPER_SAMPLE_RATE);
+  const samples = decoded.sampleRate === SPEECH_SAMPLE_RATE ? decoded.samples : resample(decoded.samples, decoded.sampleRate, SPEECH_SAMPLE_RATE);
   clamp(samples);
   return {
     samples,
-    sampleRate: WHISPER_SAMPLE_RATE,
-    durationSeconds: samples.length / WHISPER_SAMPLE_RATE,
+    sampleRate: SPEECH_SAMPLE_RATE,
+    durationSeconds: samples.length / SPEECH_SAMPLE_RATE,
     format,
     sourceSampleRate: decoded.sourceSampleRate,
     channels: decoded.channels,

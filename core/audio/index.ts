@@ -2,7 +2,7 @@
 export type { AudioErrorKind } from './audio-error.js';
 export { AudioError, isAudioError } from './audio-error.js';
 export type { AudioLimits, DecodedAudio } from './decode-audio.js';
-export { decodeAudio, WHISPER_SAMPLE_RATE } from './decode-audio.js';
+export { decodeAudio } from './decode-audio.js';
 export type { AudioFormat } from './detect-format.js';
 export type { Loudness } from './loudness.js';
 export { isSilent, measureLoudness, MIN_ACTIVE_SECONDS, SPEECH_THRESHOLD_DBFS } from './loudness.js';

@@ -8,12 +8,12 @@
  */
 import { OggOpusDecoder } from 'ogg-opus-decoder';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { SPEECH_SAMPLE_RATE } from '../models/speech-to-text.js';
 import { AudioError } from './audio-error.js';
 import type { PcmSink } from './pcm-sink.js';
 
 /** Opus always runs at 48 kHz; granule positions count 48 kHz samples. */
 const OPUS_RATE = 48000;
-const OUTPUT_RATE = 16000;
 /** 16 KiB is 4 s of a 32 kbps note: small enough to stop soon after the limit, large enough to be cheap. */
 const CHUNK_BYTES = 16 * 1024;
 /** The largest Ogg page: 27-byte header, 255 lacing values, 255 × 255 bytes of data. */
@@ -96,7 +96,7 @@ export async function decodeOggOpus(whole: Uint8Array, sink: PcmSink): Promise<{
   const head = readOpusHead(whole);
   const data = whole.subarray(0, completePagesLength(whole));
   // `sampleRate` is a documented option that the package's type declarations leave out.
-  const options = { sampleRate: OUTPUT_RATE, forceStereo: false };
+  const options = { sampleRate: SPEECH_SAMPLE_RATE, forceStereo: false };
   const decoder = new OggOpusDecoder(options);
   const restoreConsole = dropLibopusConsoleErrors();
   try {

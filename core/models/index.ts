@@ -10,5 +10,6 @@ export type {
   VisionLanguageModel,
 } from './vision-language-model.js';
 export type { SpeechToText, TranscribeRequest, Transcript } from './speech-to-text.js';
+export { SPEECH_SAMPLE_RATE } from './speech-to-text.js';
 export type { ReadTextRequest, ReadTextResult, TextLine, TextReader } from './text-reader.js';
 export type { SpeechSynthesizer, SynthesizedSpeech, SynthesizeRequest } from './speech-synthesizer.js';

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { exponentialBackoff, parseRetryAfter, retryWithBackoff } from '../../core/util/index.js';
 import { ContentHasher, fileSize, hashFileInto } from './file-checksum.js';
 import { ModelInstallError } from './install-error.js';
 import { StallWatch, writeBody } from './write-body.js';
@@ -44,6 +44,7 @@ export interface DownloadRequest {
 }
 
 const MAX_REDIRECTS = 5;
+const MAX_RETRY_AFTER_MS = 60_000;
 const revisionSchema = z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/i) });
 const treeSchema = z.array(
   z.object({
@@ -70,7 +71,7 @@ export class HubClient {
     this.endpoint = new URL(`${endpoint}/`);
     this.token = options.token || undefined;
     this.attempts = Math.max(1, options.attempts ?? 5);
-    this.backoffMs = options.backoffMs ?? ((attempt) => Math.min(500 * 2 ** (attempt - 1), 8000));
+    this.backoffMs = options.backoffMs ?? exponentialBackoff;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
   }
 
@@ -187,18 +188,29 @@ export class HubClient {
   }
 
   private async withRetries<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await operation();
-      } catch (error) {
-        const failure = asInstallError(error, signal);
-        if (!failure.isRetryable) throw failure;
-        if (attempt >= this.attempts) {
-          if (attempt === 1) throw failure;
-          throw new ModelInstallError(failure.kind, `${failure.message} Gave up after ${attempt} tries.`, { cause: failure });
-        }
-        await pause(this.backoffMs(attempt), signal);
-      }
+    try {
+      return await retryWithBackoff(
+        async () => {
+          try {
+            return await operation();
+          } catch (error) {
+            throw asInstallError(error, signal);
+          }
+        },
+        {
+          attempts: this.attempts,
+          backoffMs: this.backoffMs,
+          shouldRetry: (error) => error instanceof ModelInstallError && error.isRetryable,
+          retryAfterMs: (error) => (error instanceof ModelInstallError ? error.retryAfterMs : undefined),
+          signal,
+        },
+      );
+    } catch (error) {
+      // Checked again: the signal may have aborted while waiting to retry.
+      const failure = asInstallError(error, signal);
+      // Still retryable here means the tries ran out.
+      if (!failure.isRetryable || this.attempts === 1) throw failure;
+      throw new ModelInstallError(failure.kind, `${failure.message} Gave up after ${this.attempts} tries.`, { cause: failure });
     }
   }
 
@@ -232,7 +244,12 @@ async function ensureOk(response: Response, what: string, token: string | undefi
   }
   if (status === 404) throw new ModelInstallError('not-found', `The Hub has no ${what}.`);
   const isRetryable = status === 408 || status === 429 || status >= 500;
-  throw new ModelInstallError('network', `The Hub answered HTTP ${status} for the ${what}.`, { isRetryable });
+  // A wait longer than a minute is better left to the person, who can run the command again.
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  throw new ModelInstallError('network', `The Hub answered HTTP ${status} for the ${what}.`, {
+    isRetryable,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) }),
+  });
 }
 
 /** The server cannot serve the rest of what we hold (the file changed size?): start over. */
@@ -252,6 +269,7 @@ function checkedRangeStart(response: Response, expectedStart: number, size: numb
 }
 
 function asInstallError(error: unknown, signal: AbortSignal | undefined): ModelInstallError {
+  if (error instanceof ModelInstallError && error.kind === 'aborted') return error;
   if (signal?.aborted) return new ModelInstallError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
   if (error instanceof ModelInstallError) return error;
   return new ModelInstallError('network', `The connection to the Hub failed: ${describeNetworkFailure(error)}.`, {
@@ -275,14 +293,6 @@ function describeNetworkFailure(error: unknown): string {
   };
   if (code && known[code]) return known[code];
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
-
-async function pause(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await delay(milliseconds, undefined, signal ? { signal } : {});
-  } catch (error) {
-    throw new ModelInstallError('aborted', 'Stopped; run the same command again to resume.', { cause: error });
-  }
 }
 
 function parseHubAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string): T {

@@ -22,14 +22,17 @@ export type ModelInstallErrorKind =
 export class ModelInstallError extends Error {
   override readonly name = 'ModelInstallError';
   readonly isRetryable: boolean;
+  /** How long the Hub asked us to wait before trying again (its Retry-After), when it did. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     readonly kind: ModelInstallErrorKind,
     message: string,
-    options: { isRetryable?: boolean; cause?: unknown } = {},
+    options: { isRetryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.isRetryable = options.isRetryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -8,7 +8,7 @@ import {
   type Processor,
 } from '@huggingface/transformers';
 import './offline-transformers.js';
-import { KeyedQueue } from '../../keyed-queue.js';
+import { KeyedQueue } from '../../util/index.js';
 import type { Logger } from '../../log.js';
 import { isModelError, ModelError } from '../model-error.js';
 import type { DeviceKind } from '../presets.js';

@@ -4,7 +4,7 @@ import {
   type AutomaticSpeechRecognitionPipeline,
 } from '@huggingface/transformers';
 import './offline-transformers.js';
-import { KeyedQueue } from '../../keyed-queue.js';
+import { KeyedQueue } from '../../util/index.js';
 import type { Logger } from '../../log.js';
 import { ModelError } from '../model-error.js';
 import { WHISPER_SESSIONS, type DeviceKind } from '../presets.js';

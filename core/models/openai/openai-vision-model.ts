@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Logger } from '../../log.js';
-import { ModelError } from '../model-error.js';
+import { exponentialBackoff, parseRetryAfter, retryWithBackoff, Semaphore } from '../../util/index.js';
+import { isModelError, ModelError } from '../model-error.js';
 import type { GenerateRequest, GenerateStreamPart, VisionLanguageCapabilities, VisionLanguageModel } from '../vision-language-model.js';
 import { toOpenAiMessages } from './openai-messages.js';
 
@@ -29,12 +30,12 @@ export class OpenAiVisionModel implements VisionLanguageModel {
   readonly id: string;
   readonly capabilities: VisionLanguageCapabilities;
   private readonly client: OpenAI;
-  private readonly slots: Array<() => void> = [];
-  private inFlight = 0;
+  private readonly slots: Semaphore;
 
   constructor(private readonly options: OpenAiModelOptions) {
     this.id = `openai:${options.model}`;
     this.capabilities = { maxImages: options.maxImages ?? 4 };
+    this.slots = new Semaphore(options.concurrency);
     // The SDK's own retries are off: it would also retry a stream that already produced text.
     this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? 'none', maxRetries: 0, timeout: options.timeoutMs });
   }
@@ -52,32 +53,34 @@ export class OpenAiVisionModel implements VisionLanguageModel {
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerateStreamPart> {
-    await this.acquire();
+    const release = await this.slots.acquire();
     try {
-      yield* this.generateWithRetries(request);
+      yield* await this.startWithRetries(request);
     } finally {
-      this.release();
+      release();
     }
   }
 
-  private async *generateWithRetries(request: GenerateRequest): AsyncGenerator<GenerateStreamPart> {
+  /** Only opening the stream is retried, up to its first part: after that the user has heard text. */
+  private async startWithRetries(request: GenerateRequest): Promise<AsyncGenerator<GenerateStreamPart>> {
     const messages = toOpenAiMessages(request.messages, this.capabilities.maxImages);
-    const attempts = this.options.attempts ?? 4;
-    for (let attempt = 1; ; attempt += 1) {
-      let received = false;
-      try {
-        for await (const part of this.streamOnce(request, messages)) {
-          received = true;
-          yield part;
-        }
-        return;
-      } catch (raw) {
-        const error = toModelError(raw, request.signal);
-        if (received || !error.isRetryable || attempt >= attempts || request.signal?.aborted) throw error;
-        const wait = error.retryAfterMs ?? (this.options.backoffMs ?? defaultBackoff)(attempt);
-        this.options.logger.info({ attempt, waitMs: wait, err: describe(raw) }, 'model server failed before the first token; retrying');
-        await sleep(wait, request.signal);
+    const { signal } = request;
+    try {
+      return await retryWithBackoff(() => startStream(this.streamOnce(request, messages), signal), {
+        attempts: this.options.attempts ?? 4,
+        backoffMs: this.options.backoffMs ?? exponentialBackoff,
+        shouldRetry: (error) => isModelError(error) && error.isRetryable,
+        retryAfterMs: (error) => (isModelError(error) ? error.retryAfterMs : undefined),
+        signal,
+        onRetry: ({ attempt, waitMs, error }) =>
+          this.options.logger.info({ attempt, waitMs, err: describe(causeOf(error)) }, 'model server failed before the first token; retrying'),
+      });
+    } catch (error) {
+      // Cancelled while waiting to retry: the last failure is not what the caller needs to hear.
+      if (signal?.aborted && !(isModelError(error) && error.kind === 'aborted')) {
+        throw new ModelError('aborted', 'The request was cancelled.', { cause: error });
       }
+      throw error;
     }
   }
 
@@ -125,20 +128,31 @@ export class OpenAiVisionModel implements VisionLanguageModel {
       request.signal?.removeEventListener('abort', abort);
     }
   }
+}
 
-  private async acquire(): Promise<void> {
-    if (this.inFlight < this.options.concurrency) {
-      this.inFlight += 1;
-      return;
+/**
+ * Waits for a stream's first part, so that everything up to it can be retried, and hands back a
+ * stream that replays it and continues. Every failure comes out as a ModelError.
+ */
+async function startStream(stream: AsyncGenerator<GenerateStreamPart>, signal: AbortSignal | undefined): Promise<AsyncGenerator<GenerateStreamPart>> {
+  let first: IteratorResult<GenerateStreamPart>;
+  try {
+    first = await stream.next();
+  } catch (error) {
+    throw toModelError(error, signal);
+  }
+  return (async function* continued(): AsyncGenerator<GenerateStreamPart> {
+    try {
+      if (first.done) return;
+      yield first.value;
+      yield* stream;
+    } catch (error) {
+      throw toModelError(error, signal);
+    } finally {
+      // A consumer that stops early must still close the request and its stall timer.
+      await stream.return(undefined);
     }
-    await new Promise<void>((resolve) => this.slots.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.slots.shift();
-    if (next) next();
-    else this.inFlight -= 1;
-  }
+  })();
 }
 
 function toModelError(error: unknown, signal: AbortSignal | undefined): ModelError {
@@ -152,11 +166,11 @@ function toModelError(error: unknown, signal: AbortSignal | undefined): ModelErr
     if (status === 400 && /context|too long|maximum.*tokens/i.test(error.message)) {
       return new ModelError('context-length', 'The prompt does not fit the model.', { cause: error });
     }
-    const retryAfter = Number(error.headers?.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(error.headers?.get('retry-after'));
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     return new ModelError(retryable || status === 404 || status === 401 || status === 403 ? 'unavailable' : 'failed', `The model server answered ${status}.`, {
       isRetryable: retryable,
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      ...(retryAfterMs ? { retryAfterMs } : {}),
       cause: error,
     });
   }
@@ -167,13 +181,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-function defaultBackoff(attempt: number): number {
-  return Math.min(500 * 2 ** (attempt - 1), 8000);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+/** The SDK's error behind a ModelError says more in the log (a refused connection, a status). */
+function causeOf(error: unknown): unknown {
+  return isModelError(error) && error.cause !== undefined ? error.cause : error;
 }

@@ -1,5 +1,5 @@
 import { ModelError } from '../model-error.js';
-import { delay } from './delay.js';
+import { delay } from '../../util/index.js';
 import { SPEECH_SAMPLE_RATE, type SpeechToText, type TranscribeRequest, type Transcript } from '../speech-to-text.js';
 
 /** What the double answers: a fixed transcript, or one computed from the request. */

@@ -1,5 +1,5 @@
 import { ModelError } from '../model-error.js';
-import { delay } from './delay.js';
+import { delay } from '../../util/index.js';
 import type {
   GenerateRequest,
   GenerateStreamPart,
