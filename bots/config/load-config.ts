@@ -42,13 +42,15 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
-      return `a number of at least ${String(issue.minimum)}`;
+      return issue.origin === 'string' ? `at least ${String(issue.minimum)} characters` : `a number of at least ${String(issue.minimum)}`;
     case 'too_big':
-      return `a number of at most ${String(issue.maximum)}`;
+      return issue.origin === 'string' ? `at most ${String(issue.maximum)} characters` : `a number of at most ${String(issue.maximum)}`;
     case 'invalid_type':
       return issue.expected === 'number' ? 'a whole number' : `a ${issue.expected}`;
     case 'invalid_format':
-      return issue.format === 'url' ? 'a URL starting with http:// or https://' : `a ${issue.format}`;
+      if (issue.format === 'url') return issue.pattern === '^https$' ? 'a URL starting with https://' : 'a URL starting with http:// or https://';
+      // Every pattern in the settings carries a message saying what it wants ("a numeric server id").
+      return issue.format === 'regex' ? issue.message : `a ${issue.format}`;
     case 'custom':
       return issue.message;
     default:
