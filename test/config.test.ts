@@ -3,8 +3,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
-import { ConfigError, configFields, loadConfig, redactConfig, SECRET_SETTING_NAMES } from '../bots/config/index.js';
-import { createLogger } from '../core/index.js';
+import { z } from 'zod';
+import {
+  composeSettings,
+  ConfigError,
+  configFields,
+  coreSettings,
+  isSecretField,
+  loadConfig,
+  redactConfig,
+  SECRET_SETTING_NAMES,
+  secretSettingNames,
+} from '../bots/config/index.js';
+import { chooseSpeechModel } from '../bots/speech-model.js';
+import { PLATFORM_SETTINGS } from '../bots/registry.js';
+import { createLogger, silentLogger, type WhisperModelOptions } from '../core/index.js';
+import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
 const NO_FILE = '/nonexistent/.env';
@@ -55,14 +69,87 @@ test('a secret is never echoed, not even when it is the invalid value', () => {
   assert.equal(redactConfig(config).VLM_API_KEY, '[set]');
 });
 
-test('secrets are redacted from log lines', () => {
+/** A logger writing to a string, redacting the given secret names. */
+function capturingLogger(secretNames: readonly string[]): { logger: ReturnType<typeof createLogger>; written: () => string } {
   let written = '';
   const sink = new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) });
-  const logger = createLogger({ level: 'info', secretNames: SECRET_SETTING_NAMES, destination: sink });
+  return { logger: createLogger({ level: 'info', secretNames, destination: sink }), written: () => written };
+}
+
+test('secrets are redacted from log lines', () => {
+  const { logger, written: output } = capturingLogger(SECRET_SETTING_NAMES);
   logger.info({ config: { VLM_API_KEY: 'sk-very-secret' }, request: { headers: { authorization: 'Bearer sk-very-secret' } } }, 'x');
   logger.info({ token: '123:ABC' }, 'y');
+  const written = output();
   assert.doesNotMatch(written, /sk-very-secret|123:ABC/);
   assert.match(written, /\[redacted\]/);
+});
+
+test('a bad Telegram or Discord value gives the same one line as any other setting', () => {
+  assert.equal(
+    errorFor({ TELEGRAM_WEBHOOK_PORT: '70000' }),
+    'Configuration: TELEGRAM_WEBHOOK_PORT is "70000"; expected a number of at most 65535. Set it in .env or the environment (see .env.example).',
+  );
+  assert.match(errorFor({ TELEGRAM_ALBUM_WINDOW_MS: 'soon' }), /^Configuration: TELEGRAM_ALBUM_WINDOW_MS is "soon"; expected a whole number\./);
+  assert.match(errorFor({ TELEGRAM_WEBHOOK_URL: 'http://bot.example' }), /TELEGRAM_WEBHOOK_URL is "http:\/\/bot.example"; expected a URL starting with https:\/\/\./);
+  // A pattern's own words say what it wants.
+  assert.match(errorFor({ DISCORD_APPLICATION_ID: 'my-app' }), /DISCORD_APPLICATION_ID is "my-app"; expected the numeric application id\./);
+  for (const message of [errorFor({ TELEGRAM_WEBHOOK_PORT: '0' }), errorFor({ DISCORD_TEST_GUILD_ID: 'x' })]) {
+    assert.match(message, /^Configuration: [A-Z_]+ is "[^"]*"; expected [^\n]+\. Set it in \.env or the environment \(see \.env\.example\)\.$/);
+  }
+  const config = loadConfig({ environment: { TELEGRAM_API_ROOT: 'http://bot-api:8081/', DISCORD_TEST_GUILD_ID: '123456' }, envFile: NO_FILE });
+  assert.deepEqual([config.TELEGRAM_API_ROOT, config.TELEGRAM_WEBHOOK_PORT, config.DISCORD_TEST_GUILD_ID], ['http://bot-api:8081', 8080, '123456']);
+});
+
+test('a secret marked only in an adapter\'s settings is never echoed in a config error and is redacted from log lines', () => {
+  assert.deepEqual([...SECRET_SETTING_NAMES].sort(), ['DISCORD_BOT_TOKEN', 'HF_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'VLM_API_KEY']);
+  // Marked in adapters/telegram/settings.ts and adapters/discord/settings.ts, nowhere else.
+  assert.equal(secretSettingNames(coreSettings).includes('TELEGRAM_WEBHOOK_SECRET'), false);
+  const webhook = errorFor({ TELEGRAM_WEBHOOK_SECRET: 'hush hush, very secret' });
+  assert.equal(
+    webhook,
+    'Configuration: TELEGRAM_WEBHOOK_SECRET is a value of 22 characters; expected letters, digits, _ and -, at most 256. Set it in .env or the environment (see .env.example).',
+  );
+  assert.doesNotMatch(errorFor({ DISCORD_BOT_TOKEN: 'short-secret' }), /short-secret/);
+  assert.doesNotMatch(errorFor({ TELEGRAM_BOT_TOKEN: 'not-a-telegram-secret' }), /not-a-telegram-secret/);
+  const config = loadConfig({ environment: { DISCORD_BOT_TOKEN: 'discord-secret-token-value', TELEGRAM_WEBHOOK_SECRET: 'hush' }, envFile: NO_FILE });
+  assert.equal(redactConfig(config).DISCORD_BOT_TOKEN, '[set]');
+  assert.equal(redactConfig(config).TELEGRAM_WEBHOOK_SECRET, '[set]');
+
+  const { logger, written } = capturingLogger(SECRET_SETTING_NAMES);
+  logger.info({ config: { TELEGRAM_WEBHOOK_SECRET: 'hush', DISCORD_BOT_TOKEN: 'discord-secret-token-value' } }, 'configuration');
+  logger.info({ TELEGRAM_BOT_TOKEN: '123:telegram-secret' }, 'start');
+  assert.doesNotMatch(written(), /hush|discord-secret-token-value|telegram-secret/);
+});
+
+test('a new platform\'s secret is redacted through its mark alone; a mark placed before .optional() still counts', () => {
+  const examplePlatform = z.object({
+    EXAMPLE_CHAT_TOKEN: z.string().min(10).optional().meta({ secret: true }),
+    EXAMPLE_CHAT_KEY: z.string().meta({ secret: true }).optional(),
+    EXAMPLE_CHAT_ROOT: z.url().default('https://chat.example'),
+  });
+  const fields = composeSettings(coreSettings, [...PLATFORM_SETTINGS, examplePlatform]);
+  const names = secretSettingNames(fields);
+  assert.deepEqual(names.filter((name) => name.startsWith('EXAMPLE_')), ['EXAMPLE_CHAT_TOKEN', 'EXAMPLE_CHAT_KEY']);
+  assert.equal(isSecretField(examplePlatform.shape.EXAMPLE_CHAT_ROOT), false);
+  const { logger, written } = capturingLogger(names);
+  logger.info({ settings: { EXAMPLE_CHAT_TOKEN: 'example-secret-1', EXAMPLE_CHAT_KEY: 'example-secret-2' } }, 'x');
+  assert.doesNotMatch(written(), /example-secret/);
+  assert.throws(() => composeSettings(coreSettings, [z.object({ DATA_DIR: z.string() })]), /DATA_DIR is declared twice/);
+});
+
+test('STT_TIMEOUT_S reaches the speech backend\'s options, apart from VLM_TIMEOUT_S', async () => {
+  const seen: WhisperModelOptions[] = [];
+  const load = async (options: WhisperModelOptions): Promise<ScriptedSpeechModel> => {
+    seen.push(options);
+    return new ScriptedSpeechModel();
+  };
+  const defaults = loadConfig({ environment: { VLM_TIMEOUT_S: '30' }, envFile: NO_FILE });
+  const chosen = await chooseSpeechModel(defaults, silentLogger(), load);
+  assert.ok(chosen.speech);
+  await chooseSpeechModel(loadConfig({ environment: { STT_TIMEOUT_S: '300' }, envFile: NO_FILE }), silentLogger(), load);
+  assert.deepEqual(seen.map((options) => options.timeoutMs), [120_000, 300_000]);
+  assert.match(errorFor({ STT_TIMEOUT_S: '7200' }), /^Configuration: STT_TIMEOUT_S is "7200"; expected a number of at most 3600\./);
 });
 
 test('a .env file is read, the environment wins, and empty values mean unset', () => {
