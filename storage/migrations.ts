@@ -143,6 +143,28 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE settings ADD COLUMN voice_echo TEXT NOT NULL DEFAULT 'off' CHECK (voice_echo IN ('off', 'on'));`);
     },
   },
+  {
+    version: 7,
+    description: 'the language setting accepts any language code, so adding a language needs no migration',
+    up(db) {
+      // SQLite cannot change a CHECK in place: the table is rebuilt with every row copied.
+      // Nothing references settings, so dropping the old table breaks no foreign key.
+      db.exec(`
+        CREATE TABLE settings_new (
+          user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+          reply_length TEXT NOT NULL CHECK (reply_length IN ('short', 'normal', 'detailed')),
+          language TEXT NOT NULL CHECK (language = 'auto' OR language GLOB '[a-z][a-z]' OR language GLOB '[a-z][a-z][a-z]'),
+          updated_at INTEGER NOT NULL,
+          streaming TEXT NOT NULL DEFAULT 'off' CHECK (streaming IN ('off', 'edits')),
+          voice_echo TEXT NOT NULL DEFAULT 'off' CHECK (voice_echo IN ('off', 'on'))
+        ) STRICT;
+        INSERT INTO settings_new (user_id, reply_length, language, updated_at, streaming, voice_echo)
+          SELECT user_id, reply_length, language, updated_at, streaming, voice_echo FROM settings;
+        DROP TABLE settings;
+        ALTER TABLE settings_new RENAME TO settings;
+      `);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

@@ -13,8 +13,12 @@ export interface UserRecord extends UserKey {
 }
 
 export type ReplyLength = 'short' | 'normal' | 'detailed';
-/** `auto`: the language the user writes in, else the platform's hint, else English. */
-export type LanguageSetting = 'auto' | 'en' | 'zh';
+/**
+ * `auto`: the language the user writes in, else the platform's hint, else the default language.
+ * Otherwise a code from the core's language table (`en`, `zh`): storage only checks its shape, so
+ * adding a language needs no migration.
+ */
+export type LanguageSetting = string;
 
 /** `edits`: show the answer growing in one message (edited at most once a second) before the final messages. */
 export type StreamingSetting = 'off' | 'edits';

@@ -156,7 +156,7 @@ describe('storage migrations', () => {
           INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data)
             VALUES (10, 1, 10, 1700000020000, 1700003620000, 'image/png', 8, 8, x'89504e47');
           INSERT INTO deliveries (turn_id, platform_message_id) VALUES (10, '301');
-          INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at) VALUES (2, 'detailed', 'en', 'edits', 'on', 1700000021000);
+          INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at) VALUES (2, 'detailed', 'es', 'edits', 'on', 1700000021000);
         `);
         assert.deepEqual(upgraded.pragma('foreign_key_check'), []);
       } finally {
@@ -164,6 +164,31 @@ describe('storage migrations', () => {
       }
     });
   }
+
+  test('version 7 lets the language column hold any language code, checking only its shape', () => {
+    const filePath = freshPath();
+    const old = databaseAtVersion(filePath, 6);
+    insertRealisticRows(old, 6);
+    assert.throws(() => old.exec(`UPDATE settings SET language = 'es' WHERE user_id = 1`), /CHECK/);
+    const settingsBefore = old.prepare('SELECT * FROM settings ORDER BY user_id').all();
+    old.close();
+
+    const upgraded = openDatabase(filePath);
+    try {
+      assert.deepEqual(upgraded.prepare('SELECT * FROM settings ORDER BY user_id').all(), settingsBefore);
+      const setLanguage = upgraded.prepare<[string]>('UPDATE settings SET language = ? WHERE user_id = 1');
+      for (const accepted of ['auto', 'en', 'zh', 'es', 'fil']) setLanguage.run(accepted);
+      for (const refused of ['', 'e', 'EN', 'english', 'zh-CN', 'auto ', 'abcd']) {
+        assert.throws(() => setLanguage.run(refused), /CHECK/, `"${refused}" must be refused`);
+      }
+      // The rebuilt table keeps its link to users: forgetting a user still removes their settings.
+      upgraded.exec('DELETE FROM users WHERE id = 1');
+      assert.deepEqual(upgraded.prepare('SELECT user_id FROM settings').all(), []);
+      assert.deepEqual(upgraded.pragma('foreign_key_check'), []);
+    } finally {
+      upgraded.close();
+    }
+  });
 
   test('migrating an up-to-date database again changes nothing', () => {
     const filePath = freshPath();

@@ -1,7 +1,9 @@
-import { ApplicationCommandType, ContextMenuCommandBuilder, SlashCommandBuilder } from 'discord.js';
-import { COMMAND_TABLE, MESSAGES, type Messages } from '../../core/index.js';
+import { ApplicationCommandType, ContextMenuCommandBuilder, Locale, SlashCommandBuilder } from 'discord.js';
+import { COMMAND_TABLE, defaultLanguage, languages, type Messages } from '../../core/index.js';
 
-const DEFAULT_MESSAGES = MESSAGES.en;
+/** What Discord shows where it has no localisation for the user's locale. */
+const DEFAULT_MESSAGES = defaultLanguage().messages;
+const DISCORD_LOCALES: ReadonlySet<string> = new Set(Object.values(Locale));
 
 export const DESCRIBE_COMMAND = 'describe';
 /** Discord reports a context-menu command by its default name, whatever the user's locale. */
@@ -13,9 +15,17 @@ export const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(
   COMMAND_TABLE.filter((command) => command.private).map((command) => command.name),
 );
 
-/** One text in every language Discord shows besides its default, keyed by Discord locale. */
+/**
+ * One text in every other language of the table, keyed by each of its locales Discord supports
+ * (Discord localises by region: zh-CN, es-ES, es-419).
+ */
 function localised(text: (messages: Messages) => string): Record<string, string> {
-  return { 'zh-CN': text(MESSAGES.zh) };
+  const localisations: Record<string, string> = {};
+  for (const language of languages()) {
+    if (language === defaultLanguage()) continue;
+    for (const locale of language.locales) if (DISCORD_LOCALES.has(locale)) localisations[locale] = text(language.messages);
+  }
+  return localisations;
 }
 
 /** Slash commands and the message context-menu command, described in every language. */

@@ -1,7 +1,7 @@
-import { COMMAND_TABLE, MESSAGES, type Messages } from '../../core/index.js';
+import { COMMAND_TABLE, defaultLanguage, languages, type Messages } from '../../core/index.js';
 
 export interface TelegramCommandMenu {
-  /** Absent for the menu everyone without a menu of their own language sees. */
+  /** Telegram's language_code (the table's code); absent for the menu of everyone else. */
   readonly languageCode?: string;
   readonly commands: { command: string; description: string }[];
 }
@@ -11,7 +11,13 @@ function menuIn(messages: Messages): TelegramCommandMenu['commands'] {
   return COMMAND_TABLE.map((command) => ({ command: command.name, description: messages.commandDescriptions[command.name] }));
 }
 
-/** The command menus to register: the default one first, then one per other language. */
+/** The command menus to register: the default language's without a code, then one per other language. */
 export function telegramCommandMenus(): TelegramCommandMenu[] {
-  return [{ commands: menuIn(MESSAGES.en) }, { languageCode: 'zh', commands: menuIn(MESSAGES.zh) }];
+  const fallback = defaultLanguage();
+  return [
+    { commands: menuIn(fallback.messages) },
+    ...languages()
+      .filter((language) => language !== fallback)
+      .map((language) => ({ languageCode: language.code, commands: menuIn(language.messages) })),
+  ];
 }

@@ -39,12 +39,6 @@ export type CommandName = (typeof COMMAND_TABLE)[number]['name'];
 /** The commands that take an argument; the catalogues describe each argument for menus. */
 export type CommandWithArgument = Extract<(typeof COMMAND_TABLE)[number], { argument: object }>['name'];
 
-export const COMMAND_NAMES: readonly CommandName[] = COMMAND_TABLE.map((command) => command.name);
-
-export function commandDefinition(name: CommandName): CommandDefinition {
-  return COMMAND_TABLE.find((command) => command.name === name)!;
-}
-
 /** The canonical command for a typed name or alias, any letter case. */
 export function canonicalCommand(name: string): CommandName | undefined {
   const typed = name.toLowerCase();

@@ -1,5 +1,5 @@
 import { DEFAULT_SETTINGS, type Store, type UserKey, type UserSettings } from '../../storage/index.js';
-import type { Messages } from '../i18n/index.js';
+import { languages, type Messages } from '../i18n/index.js';
 import { canonicalCommand } from './command-table.js';
 import { parseSettingsArgument } from './settings-argument.js';
 
@@ -26,6 +26,7 @@ export interface CommandOutcome {
 export function runCommand(name: string, argument: string, context: CommandContext): CommandOutcome {
   const { store, messages } = context;
   const command = canonicalCommand(name);
+  const languageCodes = languages().map((language) => language.code);
   switch (command) {
     case 'start':
       return { command, text: messages.welcome };
@@ -40,11 +41,11 @@ export function runCommand(name: string, argument: string, context: CommandConte
       // Looking at the settings stores nothing; only a change creates the user's row.
       if (!argument) {
         const existing = store.findUser(context.user);
-        return { command, text: messages.settings(existing ? store.getSettings(existing.id) : DEFAULT_SETTINGS) };
+        return { command, text: messages.settings(existing ? store.getSettings(existing.id) : DEFAULT_SETTINGS, languageCodes) };
       }
       const user = store.ensureUser(context.user);
       const patch = parseSettingsArgument(argument);
-      if (!patch) return { command, text: messages.settingsNotUnderstood(argument) };
+      if (!patch) return { command, text: messages.settingsNotUnderstood(argument, languageCodes) };
       const updated = store.updateSettings(user.id, patch);
       return { command, text: context.messagesAfter(updated).settingsUpdated(updated) };
     }

@@ -1,4 +1,5 @@
 import type { LanguageSetting, ReplyLength, StreamingSetting, UserSettings, VoiceEchoSetting } from '../../storage/index.js';
+import { languages } from '../i18n/index.js';
 
 const LENGTH_WORDS: Record<string, ReplyLength> = {
   short: 'short',
@@ -12,17 +13,13 @@ const LENGTH_WORDS: Record<string, ReplyLength> = {
   详细: 'detailed',
 };
 
-const LANGUAGE_WORDS: Record<string, LanguageSetting> = {
-  auto: 'auto',
-  automatic: 'auto',
-  en: 'en',
-  english: 'en',
-  zh: 'zh',
-  chinese: 'zh',
-  中文: 'zh',
-  英文: 'en',
-  自动: 'auto',
-};
+const AUTOMATIC_LANGUAGE_WORDS = new Set(['auto', 'automatic', '自动']);
+
+/** `es`, `spanish`, `español`: a language's code or one of its words in the language table. */
+function languageForWord(word: string): LanguageSetting | undefined {
+  if (AUTOMATIC_LANGUAGE_WORDS.has(word)) return 'auto';
+  return languages().find((language) => language.code === word || language.settingWords.includes(word))?.code;
+}
 
 const STREAMING_WORDS: Record<string, StreamingSetting> = {
   on: 'edits',
@@ -59,9 +56,10 @@ export function parseSettingsArgument(argument: string): Partial<UserSettings> |
       afterEchoKeyword = false;
       continue;
     }
+    const language = languageForWord(word);
     if (afterEchoKeyword && word in ECHO_WORDS) patch.voiceEcho = ECHO_WORDS[word];
     else if (word in LENGTH_WORDS) patch.replyLength = LENGTH_WORDS[word];
-    else if (word in LANGUAGE_WORDS) patch.language = LANGUAGE_WORDS[word];
+    else if (language) patch.language = language;
     else if (word in STREAMING_WORDS) patch.streaming = STREAMING_WORDS[word];
     else return undefined;
   }

@@ -1,14 +1,19 @@
 import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
+import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
-const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
-  auto: 'automatic, the language you write or speak in',
-  en: 'English',
-  zh: 'Chinese',
-};
+
+function languageSettingName(setting: LanguageSetting): string {
+  return setting === 'auto' ? 'automatic, the language you write or speak in' : displayLanguageName(setting, 'en');
+}
+
+/** "en, zh or auto": the choices of `/settings language`. */
+function languageChoices(codes: readonly string[]): string {
+  return `${codes.join(', ')} or auto`;
+}
 
 function megabytes(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))} megabytes`;
@@ -27,7 +32,7 @@ function describeSettings(settings: UserSettings): string {
     settings.voiceEcho === 'on'
       ? 'Voice echo is on: before answering a voice question, I say what I heard.'
       : 'Voice echo is off.';
-  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${LANGUAGE_NAMES[settings.language]}. ${streaming} ${echo}`;
+  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${languageSettingName(settings.language)}. ${streaming} ${echo}`;
 }
 
 /** "2 minutes", "1 minute 30 seconds", "45 seconds": how a screen reader should hear a length of time. */
@@ -43,7 +48,7 @@ const storedData: StoredDataPhrases = {
   heading: 'This is everything I have stored about you.',
   account: (platform, platformUserId, since) => `Your account: ${platform} user ${platformUserId}, first seen ${since}.`,
   settings: (settings, changedByUser) =>
-    `Settings: reply length ${LENGTH_NAMES[settings.replyLength]}, language ${LANGUAGE_NAMES[settings.language]}.` +
+    `Settings: reply length ${LENGTH_NAMES[settings.replyLength]}, language ${languageSettingName(settings.language)}.` +
     (changedByUser ? '' : ' These are the defaults; you have not changed them.'),
   totals: (conversations, questions, photos) =>
     `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
@@ -78,12 +83,12 @@ export const en: Messages = {
     '/settings shows your settings; for example /settings length short, /settings language zh, or /settings echo on to hear what I understood from a voice message. ' +
     '/mydata tells you everything I store about you. /forget deletes all of it.',
   newConversation: 'Started a new conversation. I will not use the earlier photos or questions.',
-  settings: (current) =>
+  settings: (current, languageCodes) =>
     `${describeSettings(current)} ` +
-    'To change them, send /settings length short, normal or detailed; /settings language en, zh or auto; /settings streaming on or off; or /settings echo on or off.',
+    `To change them, send /settings length short, normal or detailed; /settings language ${languageChoices(languageCodes)}; /settings streaming on or off; or /settings echo on or off.`,
   settingsUpdated: (current) => `Saved. ${describeSettings(current)}`,
-  settingsNotUnderstood: (argument) =>
-    `I did not understand "${argument}". Try /settings length short, normal or detailed, /settings language en, zh or auto, or /settings echo on or off.`,
+  settingsNotUnderstood: (argument, languageCodes) =>
+    `I did not understand "${argument}". Try /settings length short, normal or detailed, /settings language ${languageChoices(languageCodes)}, or /settings echo on or off.`,
   unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: 'I have nothing stored about you.',

@@ -1,36 +1,51 @@
 import type { LanguageSetting } from '../../storage/index.js';
-import { en } from './en.js';
+import { displayLanguageName } from './display-name.js';
+import { defaultLanguage, findLanguage, languages } from './languages.js';
 import type { Messages } from './messages.js';
-import { zh } from './zh.js';
 
-export type { Messages } from './messages.js';
+export type { DescribeCommandTexts, Messages, VoiceProblemKind } from './messages.js';
+export type { Language } from './languages.js';
+export { addLanguage, defaultLanguage, findLanguage, languages } from './languages.js';
+export { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
-export const MESSAGES = { en, zh } as const satisfies Record<string, Messages>;
-export type LanguageCode = keyof typeof MESSAGES;
-
-const HAN_SCRIPT = /\p{Script=Han}/u;
+/** A `code` from the language table. */
+export type LanguageCode = string;
 
 /**
  * The language of this reply: the user's setting, else the language of what they wrote,
- * else the platform's hint (e.g. Telegram's `language_code`), else English.
+ * else the platform's hint (e.g. Telegram's `language_code`, Discord's `zh-CN`), else the default.
+ * A setting for a language no longer in the table counts as `auto`.
  */
 export function resolveLanguage(setting: LanguageSetting, text: string | undefined, platformHint?: string): LanguageCode {
-  if (setting !== 'auto') return setting;
-  if (text && HAN_SCRIPT.test(text)) return 'zh';
-  if (text && /\p{L}/u.test(text)) return 'en';
-  const hint = platformHint?.toLowerCase().slice(0, 2);
-  return hint && hint in MESSAGES ? (hint as LanguageCode) : 'en';
-}
-
-export function messagesFor(language: LanguageCode): Messages {
-  return MESSAGES[language];
-}
-
-/** "fr" → "French": people and models both follow a language's name better than its code. */
-export function languageName(code: string): string {
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
+  const chosen = setting === 'auto' ? undefined : findLanguage(setting);
+  if (chosen) return chosen.code;
+  if (text) {
+    const written = languages().find((language) => language.script?.test(text));
+    if (written) return written.code;
+    if (/\p{L}/u.test(text)) return defaultLanguage().code;
   }
+  return (platformHint && languageOfLocale(platformHint)?.code) || defaultLanguage().code;
+}
+
+/** `zh-CN`, `zh-hans`, `zh` → Chinese: an exact regional tag first, then the language part of it. */
+function languageOfLocale(locale: string) {
+  const tag = locale.toLowerCase();
+  return (
+    languages().find((language) => language.locales.some((candidate) => candidate.toLowerCase() === tag)) ??
+    findLanguage(tag.split(/[-_]/u)[0]!)
+  );
+}
+
+/** The catalogue of a language in the table; the default language's for any other code. */
+export function messagesFor(language: LanguageCode): Messages {
+  return (findLanguage(language) ?? defaultLanguage()).messages;
+}
+
+/**
+ * "fr" → "French", or in another language ("fr", "zh" → "法语"): people and models both follow a
+ * language's name better than its code. Any ISO code works, not only those in the table.
+ */
+export function languageName(code: string, inLanguage = 'en'): string {
+  const known = inLanguage === 'en' ? findLanguage(code) : undefined;
+  return known ? known.englishName : displayLanguageName(code, inLanguage);
 }

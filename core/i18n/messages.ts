@@ -19,8 +19,9 @@ export interface DescribeCommandTexts {
 
 /**
  * Every sentence a user can hear from the assistant itself (not from the model). One object per
- * language; adding a language is one file implementing this interface plus one line in index.ts.
- * Written to be read aloud: plain sentences, no symbols a screen reader would spell out.
+ * language; adding a language is one file implementing this interface plus one entry in the
+ * table in languages.ts. Written to be read aloud: plain sentences, no symbols a screen reader
+ * would spell out.
  */
 export interface Messages {
   /** Name of the language in itself, e.g. "English", "中文". */
@@ -28,9 +29,10 @@ export interface Messages {
   readonly welcome: string;
   readonly help: string;
   readonly newConversation: string;
-  readonly settings: (current: UserSettings) => string;
+  /** `languageCodes`: the codes `/settings language` accepts, from the language table. */
+  readonly settings: (current: UserSettings, languageCodes: readonly string[]) => string;
   readonly settingsUpdated: (current: UserSettings) => string;
-  readonly settingsNotUnderstood: (argument: string) => string;
+  readonly settingsNotUnderstood: (argument: string, languageCodes: readonly string[]) => string;
   readonly unknownCommand: (name: string) => string;
   readonly myData: (data: UserExport) => string;
   readonly noDataStored: string;

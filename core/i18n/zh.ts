@@ -1,19 +1,27 @@
 import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
+import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
-const LANGUAGE_NAMES: Record<LanguageSetting, string> = {
-  auto: '自动，跟随你书写或说话的语言',
-  en: '英文',
-  zh: '中文',
-};
+
+/** Names this catalogue has always used; other languages are named from the runtime's locale data. */
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = { auto: '自动，跟随你书写或说话的语言', en: '英文', zh: '中文' };
+
+function languageSettingName(setting: LanguageSetting): string {
+  return LANGUAGE_NAMES[setting] ?? displayLanguageName(setting, 'zh');
+}
+
+/** "en、zh 或 auto": the choices of `/settings language`. */
+function languageChoices(codes: readonly string[]): string {
+  return `${codes.join('、')} 或 auto`;
+}
 
 function describeSettings(settings: UserSettings): string {
   const streaming = settings.streaming === 'edits' ? '流式显示：开，回答会先在一条消息里逐步显示，再作为新消息发送。' : '流式显示：关，回答作为新消息发送。';
   const echo = settings.voiceEcho === 'on' ? '语音复述：开，回答语音问题前，我会先说出我听到的内容。' : '语音复述：关。';
-  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${LANGUAGE_NAMES[settings.language]}。${streaming}${echo}`;
+  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${languageSettingName(settings.language)}。${streaming}${echo}`;
 }
 
 function duration(totalSeconds: number): string {
@@ -28,7 +36,7 @@ const storedData: StoredDataPhrases = {
   heading: '以下是我保存的关于你的全部信息。',
   account: (platform, platformUserId, since) => `你的账号：${platform} 用户 ${platformUserId}，首次使用时间 ${since}。`,
   settings: (settings, changedByUser) =>
-    `设置：回答长度${LENGTH_NAMES[settings.replyLength]}，语言${LANGUAGE_NAMES[settings.language]}。` +
+    `设置：回答长度${LENGTH_NAMES[settings.replyLength]}，语言${languageSettingName(settings.language)}。` +
     (changedByUser ? '' : '这是默认设置，你还没有修改过。'),
   totals: (conversations, questions, photos) => `共 ${conversations} 段对话，${questions} 个问题，${photos} 张保存的照片。`,
   conversation: (position, startedAt, current) => `第 ${position} 段对话，开始于 ${startedAt}，${current ? '进行中' : '已结束'}。`,
@@ -59,12 +67,12 @@ export const zh: Messages = {
     '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short、/settings language en，或者 /settings echo on 让我先说出从语音里听到的内容。' +
     '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
   newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
-  settings: (current) =>
+  settings: (current, languageCodes) =>
     `${describeSettings(current)}` +
-    '要修改，请发送 /settings length short、normal 或 detailed；/settings language en、zh 或 auto；/settings streaming on 或 off；或者 /settings echo on 或 off。',
+    `要修改，请发送 /settings length short、normal 或 detailed；/settings language ${languageChoices(languageCodes)}；/settings streaming on 或 off；或者 /settings echo on 或 off。`,
   settingsUpdated: (current) => `已保存。${describeSettings(current)}`,
-  settingsNotUnderstood: (argument) =>
-    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，/settings language en、zh 或 auto，或者 /settings echo on 或 off。`,
+  settingsNotUnderstood: (argument, languageCodes) =>
+    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，/settings language ${languageChoices(languageCodes)}，或者 /settings echo on 或 off。`,
   unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: '我没有保存任何关于你的信息。',

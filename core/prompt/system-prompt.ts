@@ -1,15 +1,10 @@
 import type { LanguageSetting, ReplyLength } from '../../storage/index.js';
-import { languageName } from '../i18n/index.js';
+import { findLanguage, languageName } from '../i18n/index.js';
 
 const LENGTH_RULES: Record<ReplyLength, string> = {
   short: 'Answer in one or two sentences unless the user asks you to read text, which you read in full.',
   normal: 'After the first sentence, add only the details that help, in at most one short paragraph.',
   detailed: 'After the first sentence, give a thorough description in a few short paragraphs, most important first.',
-};
-
-const LANGUAGE_RULES: Record<Exclude<LanguageSetting, 'auto'>, string> = {
-  en: 'Always reply in English.',
-  zh: 'Always reply in Simplified Chinese.',
 };
 
 /**
@@ -22,12 +17,13 @@ export function buildSystemPrompt(options: {
   /** ISO 639-1 code of the language a voice question was spoken in, as the speech model heard it. */
   spokenLanguage?: string;
 }): string {
-  const language =
-    options.language !== 'auto'
-      ? LANGUAGE_RULES[options.language]
-      : options.spokenLanguage
-        ? `The user asked by voice in ${languageName(options.spokenLanguage)}: reply in ${languageName(options.spokenLanguage)}.`
-        : "Reply in the language of the user's question.";
+  // A setting for a language since removed from the table counts as automatic.
+  const chosen = options.language === 'auto' ? undefined : findLanguage(options.language);
+  const language = chosen
+    ? chosen.promptRule
+    : options.spokenLanguage
+      ? `The user asked by voice in ${languageName(options.spokenLanguage)}: reply in ${languageName(options.spokenLanguage)}.`
+      : "Reply in the language of the user's question.";
   return [
     'You are a visual assistant for a blind or low-vision person, who hears your reply through a screen reader.',
     'Start with one sentence that answers the question or names the scene. Answer what the user wants to know, not a generic caption.',
