@@ -11,6 +11,7 @@ import { makeTempFolder } from './temp-folder.js';
 export interface DiscordHarness {
   readonly discord: FakeDiscord;
   readonly platform: DiscordPlatform;
+  readonly delivery: TurnDelivery;
   readonly store: Store;
   readonly model: ScriptedVisionModel;
   /** A second bot process on the same memory, as after a restart. */
@@ -49,6 +50,7 @@ export async function startDiscordHarness(options: { model?: ScriptedVisionModel
     get platform() {
       return bot;
     },
+    delivery,
     store,
     model,
     async restartBot() {

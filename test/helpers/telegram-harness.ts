@@ -36,12 +36,12 @@ export interface TelegramHarness {
  * `webhookSecret`, receiving on its own webhook server on a free loopback port.
  */
 export async function startTelegramHarness(
-  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText } = {},
+  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText; model?: ScriptedVisionModel } = {},
 ): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
   const store = new Store(openDatabase(join(folder.path, 'telegram.sqlite')));
-  const model = describingModel();
+  const model = options.model ?? describingModel();
   const assistant = new Assistant({
     store,
     logger: silentLogger(),
