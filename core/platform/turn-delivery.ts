@@ -66,7 +66,6 @@ export class TurnDelivery implements Inbox {
         const turnId = turnIdOf(part);
         if (sent && turnId !== undefined) this.assistant.recordDelivery(turnId, sent.id);
       }
-      await draft?.remove();
     } catch (error) {
       if (error instanceof PlatformError && error.kind === 'recipient-gone') {
         log.info('the person blocked the bot or left the chat; answer dropped');
@@ -75,6 +74,8 @@ export class TurnDelivery implements Inbox {
       throw error;
     } finally {
       typing.stop();
+      // Also when the answer failed: a draft left on screen would read as the whole answer.
+      await draft?.remove();
     }
   }
 }
