@@ -1,5 +1,5 @@
 import type { Message, MessageEntity, UserFromGetMe } from 'grammy/types';
-import type { IncomingAudio, IncomingImage, IncomingTurn, UnsupportedContent } from '../../core/index.js';
+import { classifyFile, type IncomingAudio, type IncomingImage, type IncomingTurn, type UnsupportedContent } from '../../core/index.js';
 import { downloadTelegramFile, type FileApi } from './telegram-files.js';
 
 export const TELEGRAM_PLATFORM = 'telegram';
@@ -14,10 +14,6 @@ export type Inbound =
   | { readonly kind: 'turn'; readonly turn: IncomingTurn }
   /** Not addressed to the bot (a group message without a mention) or not a user message: nothing is stored. */
   | { readonly kind: 'ignore'; readonly reason: string };
-
-const IMAGE_FILE_NAME = /\.(jpe?g|png|webp|gif|heic|heif|avif|tiff?)$/i;
-// Formats the core cannot play are included, so the user hears which ones it can.
-const AUDIO_FILE_NAME = /\.(ogg|oga|opus|wav|mp3|m4a|aac|flac|amr)$/i;
 
 /** Telegram message → the core's turn. Only translation; what to answer is the core's business. */
 export function toIncomingTurn(message: Message, updateId: number, context: InboundContext): Inbound {
@@ -60,17 +56,16 @@ function attachments(message: Message, context: InboundContext): Partial<Incomin
   }
   if (message.document) {
     const { document } = message;
-    const isImage = document.mime_type?.startsWith('image/') || IMAGE_FILE_NAME.test(document.file_name ?? '');
     // A recording sent as a file (a forwarded note, a WAV from a recorder app) is still a voice question.
-    const isAudio = document.mime_type?.startsWith('audio/') || AUDIO_FILE_NAME.test(document.file_name ?? '');
-    if (isAudio && !isImage) {
+    const kind = classifyFile({ name: document.file_name, mediaType: document.mime_type });
+    if (kind === 'audio') {
       const note: IncomingAudio = {
         fetch: download(document.file_id, document.file_size),
         ...(document.mime_type ? { mediaType: document.mime_type } : {}),
       };
       return { audio: [note] };
     }
-    if (!isImage) return { unsupportedContent: 'document' };
+    if (kind !== 'image') return { unsupportedContent: 'document' };
     const image: IncomingImage = {
       fetch: download(document.file_id, document.file_size),
       ...(document.mime_type ? { mediaType: document.mime_type } : {}),
