@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import { MediaError } from './media/index.js';
 import { isModelError, SPEECH_SAMPLE_RATE, type ModelErrorKind, type SpeechToText, type Transcript } from './models/index.js';
 import type { IncomingAudio } from './turn.js';
-import { KeyedQueue } from './util/index.js';
+import { Semaphore } from './util/index.js';
 
 export interface VoiceDependencies {
   /** Undefined when no speech model is set up: voice notes get a message saying to type instead. */
@@ -34,7 +34,7 @@ const HAS_WORDS = /[\p{L}\p{N}]/u;
 
 // Each decode instantiates a WebAssembly decoder that reserves 16-28 MiB until collected; one at a
 // time bounds that under a burst of notes, and at about 50 ms per 30 s note costs no one much.
-const decoding = new KeyedQueue();
+const decoding = new Semaphore(1);
 
 /**
  * A voice note in, its transcript or the message to send instead out. Everything a user can get
@@ -80,7 +80,7 @@ export async function hearQuestion(
     }
   }
 
-  const release = await decoding.acquire('decode');
+  const release = await decoding.acquire();
   const decodeStarted = performance.now();
   let samples: Float32Array;
   try {

@@ -8,7 +8,7 @@ import {
   type Processor,
 } from '@huggingface/transformers';
 import './offline-transformers.js';
-import { KeyedQueue } from '../../util/index.js';
+import { Semaphore } from '../../util/index.js';
 import type { Logger } from '../../log.js';
 import { isModelError, ModelError } from '../model-error.js';
 import type { DeviceKind } from '../presets.js';
@@ -51,7 +51,7 @@ export interface EmbeddedModelOptions {
 export class EmbeddedVisionModel implements VisionLanguageModel {
   readonly id: string;
   readonly capabilities: VisionLanguageCapabilities;
-  private readonly queue = new KeyedQueue();
+  private readonly queue = new Semaphore(1);
 
   private constructor(
     private readonly processor: Processor,
@@ -95,7 +95,7 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerateStreamPart> {
-    const release = await this.queue.acquire('generate');
+    const release = await this.queue.acquire();
     try {
       yield* this.generateAlone(request);
     } finally {

@@ -4,7 +4,7 @@ import {
   type AutomaticSpeechRecognitionPipeline,
 } from '@huggingface/transformers';
 import './offline-transformers.js';
-import { KeyedQueue } from '../../util/index.js';
+import { Semaphore } from '../../util/index.js';
 import type { Logger } from '../../log.js';
 import { ModelError } from '../model-error.js';
 import { WHISPER_SESSIONS, type DeviceKind } from '../presets.js';
@@ -51,7 +51,7 @@ interface WhisperGenerationConfig {
  */
 export class WhisperSpeechModel implements SpeechToText {
   readonly id: string;
-  private readonly queue = new KeyedQueue();
+  private readonly queue = new Semaphore(1);
   private readonly languageByToken: Map<number, string>;
   private readonly prefix: WhisperPrefixTokens | undefined;
 
@@ -100,7 +100,7 @@ export class WhisperSpeechModel implements SpeechToText {
   }
 
   async transcribe(request: TranscribeRequest, bench: WhisperBenchOptions = {}): Promise<Transcript> {
-    const release = await this.queue.acquire('transcribe');
+    const release = await this.queue.acquire();
     try {
       return await this.transcribeAlone(request, bench);
     } finally {
