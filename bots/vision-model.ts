@@ -4,6 +4,7 @@ import {
   locateModel,
   parseDtypeSetting,
   type Logger,
+  type ModelLocation,
   type VisionLanguageModel,
 } from '../core/index.js';
 import type { Config } from './config/index.js';
@@ -41,8 +42,9 @@ export async function chooseVisionModel(config: Config, logger: Logger): Promise
 }
 
 async function loadEmbedded(config: Config, logger: Logger): Promise<VisionModelChoice> {
-  const location = locateModel(config.VLM_MODEL, config.MODELS_DIR);
+  let location: ModelLocation | undefined;
   try {
+    location = locateModel(config.VLM_MODEL, config.MODELS_DIR);
     const dtypes = parseDtypeSetting(config.VLM_DTYPE);
     const model = await EmbeddedVisionModel.load({
       location,
@@ -57,6 +59,6 @@ async function loadEmbedded(config: Config, logger: Logger): Promise<VisionModel
   } catch (error) {
     const hint = modelSetupHint(error);
     if (hint === undefined) logger.error({ err: error }, 'the vision model did not load');
-    return { setupHint: hint ?? modelLoadFailedHint('vision-language', location) };
+    return { setupHint: hint ?? modelLoadFailedHint('vision-language', location ?? { folder: config.VLM_MODEL }) };
   }
 }

@@ -16,6 +16,7 @@ import {
   secretSettingNames,
 } from '../bots/config/index.js';
 import { chooseSpeechModel } from '../bots/speech-model.js';
+import { chooseVisionModel } from '../bots/vision-model.js';
 import { PLATFORM_SETTINGS } from '../bots/registry.js';
 import { createLogger, silentLogger, type WhisperModelOptions } from '../core/index.js';
 import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
@@ -174,4 +175,11 @@ test('.env.example lists every variable the program reads, each with a comment',
   lines.forEach((line, index) => {
     if (/^[A-Z_]+=/.test(line)) assert.match(lines[index - 1]!, /^# /, `${line} needs a comment above it`);
   });
+});
+
+test('a speech preset named as the vision model gives the one-line fix, not a crash at start-up', async () => {
+  const config = loadConfig({ environment: { VLM_MODEL: 'whisper-base', MODELS_DIR: '/unused' }, envFile: '/nonexistent/.env' });
+  const choice = await chooseVisionModel(config, silentLogger());
+  assert.equal(choice.model, undefined);
+  assert.match(choice.setupHint ?? '', /^VLM_MODEL is whisper-base, which is a speech model; set VLM_MODEL to a vision model such as smolvlm-256m/);
 });

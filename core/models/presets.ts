@@ -48,7 +48,7 @@ const SMOLVLM_CONFIG_FILES = [
   'tokenizer_config.json',
 ] as const;
 
-const SMOLVLM_SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export const SMOLVLM_SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 
 const SMOLVLM_DTYPES = {
   cpu: { vision_encoder: 'int8', embed_tokens: 'int8', decoder_model_merged: 'q4' },

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DTYPE_SUFFIX, findPreset, type DeviceKind, type ModelPreset, type SessionDtype } from '../presets.js';
+import { DTYPE_SUFFIX, findPreset, SMOLVLM_SESSIONS, type DeviceKind, type ModelPreset, type SessionDtype } from '../presets.js';
 import { InvalidDtypeSettingError, ModelFilesMissingError, WrongModelTaskError, type ModelTask } from './model-folder-errors.js';
 
 export type { ModelTask } from './model-folder-errors.js';
@@ -27,7 +27,7 @@ export function locateModel(setting: string, modelsDir: string, task: ModelTask 
 
 const DTYPE_NAMES = Object.keys(DTYPE_SUFFIX) as SessionDtype[];
 
-export const SMOLVLM_SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export { SMOLVLM_SESSIONS };
 
 /**
  * One dtype for every session (`q4`) or one per session

@@ -46,7 +46,7 @@ export class OpenAiVisionModel implements VisionLanguageModel {
       const names: string[] = [];
       for await (const model of this.client.models.list()) names.push(model.id);
       if (names.includes(this.options.model)) this.options.logger.info({ model: this.options.model }, 'the model server lists the configured model');
-      else this.options.logger.warn({ model: this.options.model, served: names.slice(0, 10) }, 'the model server does not list VLM_MODEL');
+      else this.options.logger.warn({ model: this.options.model, served: names.slice(0, 10) }, 'the model server does not list the configured model');
     } catch (error) {
       this.options.logger.warn({ err: describe(error) }, 'the model server is not reachable yet');
     }
