@@ -138,6 +138,7 @@ export class Assistant {
         store: this.dependencies.store,
         user: context.userKey,
         chatId: turn.chatId,
+        mediaRetentionHours: this.dependencies.limits.mediaRetentionMs / 3_600_000,
         messages: language.messages,
         messagesAfter: (updated) => language.withSetting(updated.language).messages,
       });

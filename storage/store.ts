@@ -243,8 +243,10 @@ export class Store {
     })();
   }
 
-  /** A turn deleted meanwhile (the user asked to be forgotten) is silently skipped. */
-  /** With `event`, the delivery is recorded as answered in the same transaction. */
+  /**
+   * With `event`, the delivery is recorded as answered in the same transaction. A turn deleted
+   * meanwhile (the user asked to be forgotten) is silently skipped.
+   */
   completeTurn(turnId: number, answer: string, event?: EventKey): void {
     this.#db.transaction(() => {
       this.#sql.finishTurn.run({ turnId, status: 'done', answer, failure: null });
@@ -252,8 +254,11 @@ export class Store {
     })();
   }
 
-  /** `failure` is a short machine-readable reason; a partial answer is kept for the log of the turn. */
-  /** With `event`, the delivery is recorded as answered (the user was told it failed) in the same transaction. */
+  /**
+   * `failure` is a short machine-readable reason; a partial answer is kept for the log of the turn.
+   * With `event`, the delivery is recorded as answered (the user was told it failed) in the same
+   * transaction.
+   */
   failTurn(turnId: number, failure: string, partialAnswer?: string, event?: EventKey): void {
     this.#db.transaction(() => {
       this.#sql.finishTurn.run({ turnId, status: 'failed', answer: partialAnswer ?? null, failure });

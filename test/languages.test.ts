@@ -84,6 +84,7 @@ describe('a third language, added with one catalogue file and one table entry', 
       store,
       user,
       chatId: '34',
+      mediaRetentionHours: 24,
       messages: messagesFor('en'),
       messagesAfter: (settings: { language: string }) => messagesFor(resolveLanguage(settings.language, undefined)),
     };
@@ -115,6 +116,40 @@ describe('a third language, added with one catalogue file and one table entry', 
     assert.equal(messagesFor(resolveLanguage('auto', '', 'es-ES')), spanish);
     // Typed Latin-script text cannot be told from English by its script; Chinese still can.
     assert.equal(resolveLanguage('auto', '这是什么', 'es'), 'zh');
+  });
+
+  test('the welcome says in Spanish how long photos are kept', () => {
+    assert.match(spanish.welcome(24), /las fotos durante 24 horas\./);
+    assert.match(spanish.welcome(48), /las fotos durante 2 días\./);
+    assert.match(spanish.welcome(1), /las fotos durante 1 hora\./);
+  });
+});
+
+describe('the welcome says how long photos are kept, as a person would say it', () => {
+  function welcome(language: string, mediaRetentionHours: number): string {
+    const filePath = path.join(folder, `welcome-${language}-${mediaRetentionHours}.sqlite`);
+    const store = new Store(openDatabase(filePath));
+    try {
+      const messages = messagesFor(language);
+      const user = { platform: 'console', platformUserId: 'me' };
+      return runCommand('start', '', { store, user, chatId: 'me', mediaRetentionHours, messages, messagesAfter: () => messages }).text;
+    } finally {
+      store.close();
+    }
+  }
+
+  test('in English: hours, or whole days from two days on', () => {
+    assert.match(welcome('en', 24), /and photos for 24 hours\./);
+    assert.match(welcome('en', 48), /and photos for 2 days\./);
+    assert.match(welcome('en', 1), /and photos for 1 hour\./);
+    assert.match(welcome('en', 36), /and photos for 36 hours\./);
+    assert.match(welcome('en', 24 * 30), /and photos for 30 days\./);
+  });
+
+  test('in Chinese', () => {
+    assert.match(welcome('zh', 24), /照片保存 24 小时。/);
+    assert.match(welcome('zh', 72), /照片保存 3 天。/);
+    assert.match(welcome('zh', 1), /照片保存 1 小时。/);
   });
 });
 

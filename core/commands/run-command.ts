@@ -8,6 +8,8 @@ export interface CommandContext {
   readonly user: UserKey;
   readonly chatId: string;
   readonly messages: Messages;
+  /** How long photos are kept, for the welcome to say. */
+  readonly mediaRetentionHours: number;
   /** The messages for the language the user has just chosen, so the confirmation is in it. */
   readonly messagesAfter: (settings: UserSettings) => Messages;
 }
@@ -29,7 +31,7 @@ export function runCommand(name: string, argument: string, context: CommandConte
   const languageCodes = languages().map((language) => language.code);
   switch (command) {
     case 'start':
-      return { command, text: messages.welcome };
+      return { command, text: messages.welcome(context.mediaRetentionHours) };
     case 'help':
       return { command, text: messages.help };
     case 'new': {

@@ -2,6 +2,7 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
+import { retentionPeriod } from './retention-period.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
@@ -21,6 +22,12 @@ function megabytes(bytes: number): string {
 
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** "for 24 hours", "for 2 days", "for 1 hour". */
+function keptFor(hours: number): string {
+  const period = retentionPeriod(hours);
+  return `for ${period.unit === 'day' ? plural(period.count, 'day', 'days') : plural(period.count, 'hour', 'hours')}`;
 }
 
 function describeSettings(settings: UserSettings): string {
@@ -72,10 +79,10 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
 
 export const en: Messages = {
   languageName: 'English',
-  welcome:
+  welcome: (mediaRetentionHours) =>
     'Hello. I describe photos and read text in them for you. Send a photo, with a question typed or spoken if you like, ' +
     'such as "read this label" or "is the light on?". You can ask follow-up questions about the same photo. ' +
-    'I keep your questions and answers so follow-ups work, and photos for 24 hours. ' +
+    `I keep your questions and answers so follow-ups work, and photos ${keptFor(mediaRetentionHours)}. ` +
     'Send /mydata to hear what I keep, /forget to delete it, and /help for everything else.',
   help:
     'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them or by voice message. ' +

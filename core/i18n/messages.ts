@@ -26,7 +26,8 @@ export interface DescribeCommandTexts {
 export interface Messages {
   /** Name of the language in itself, e.g. "English", "中文". */
   readonly languageName: string;
-  readonly welcome: string;
+  /** `mediaRetentionHours`: how long photos are kept (MEDIA_RETENTION_HOURS). */
+  readonly welcome: (mediaRetentionHours: number) => string;
   readonly help: string;
   readonly newConversation: string;
   /** `languageCodes`: the codes `/settings language` accepts, from the language table. */

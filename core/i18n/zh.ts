@@ -2,6 +2,7 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
+import { retentionPeriod } from './retention-period.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
@@ -16,6 +17,12 @@ function languageSettingName(setting: LanguageSetting): string {
 /** "en、zh 或 auto": the choices of `/settings language`. */
 function languageChoices(codes: readonly string[]): string {
   return `${codes.join('、')} 或 auto`;
+}
+
+/** "24 小时", "2 天", "1 小时". */
+function keptFor(hours: number): string {
+  const period = retentionPeriod(hours);
+  return `${period.count} ${period.unit === 'day' ? '天' : '小时'}`;
 }
 
 function describeSettings(settings: UserSettings): string {
@@ -58,9 +65,9 @@ const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
 
 export const zh: Messages = {
   languageName: '中文',
-  welcome:
+  welcome: (mediaRetentionHours) =>
     '你好。我可以为你描述照片，并读出照片里的文字。发一张照片，也可以同时打字或用语音提一个问题，比如“读一下这个标签”或“灯开着吗？”。' +
-    '同一张照片可以继续追问。为了能追问，我会保存你的问题和回答，照片保存 24 小时。' +
+    `同一张照片可以继续追问。为了能追问，我会保存你的问题和回答，照片保存 ${keptFor(mediaRetentionHours)}。` +
     '发送 /mydata 了解我保存了什么，/forget 删除全部信息，/help 查看其他功能。',
   help:
     '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字或发语音提问即可。' +
