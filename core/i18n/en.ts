@@ -2,7 +2,7 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
-import { retentionPeriod } from './retention-period.js';
+import { minutesAndSeconds, plural, retentionPeriod, wholeMegabytes } from './quantities.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: 'short', normal: 'normal', detailed: 'detailed' };
@@ -17,11 +17,7 @@ function languageChoices(codes: readonly string[]): string {
 }
 
 function megabytes(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024))} megabytes`;
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${wholeMegabytes(bytes)} megabytes`;
 }
 
 /** "for 24 hours", "for 2 days", "for 1 hour". */
@@ -44,11 +40,9 @@ function describeSettings(settings: UserSettings): string {
 
 /** "2 minutes", "1 minute 30 seconds", "45 seconds": how a screen reader should hear a length of time. */
 function duration(totalSeconds: number): string {
-  const seconds = Math.round(totalSeconds);
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  if (minutes === 0) return plural(rest, 'second', 'seconds');
-  return rest === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(rest, 'second', 'seconds')}`;
+  const { minutes, seconds } = minutesAndSeconds(totalSeconds);
+  if (minutes === 0) return plural(seconds, 'second', 'seconds');
+  return seconds === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
 }
 
 const storedData: StoredDataPhrases = {

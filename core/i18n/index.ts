@@ -6,7 +6,7 @@ import type { Messages } from './messages.js';
 export type { DescribeCommandTexts, Messages, VoiceProblemKind } from './messages.js';
 export type { Language } from './languages.js';
 export { addLanguage, defaultLanguage, findLanguage, languages } from './languages.js';
-export { retentionPeriod } from './retention-period.js';
+export { minutesAndSeconds, plural, retentionPeriod, wholeMegabytes } from './quantities.js';
 export { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 /** A `code` from the language table. */

@@ -2,7 +2,7 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
-import { retentionPeriod } from './retention-period.js';
+import { minutesAndSeconds, retentionPeriod, wholeMegabytes } from './quantities.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
@@ -32,11 +32,9 @@ function describeSettings(settings: UserSettings): string {
 }
 
 function duration(totalSeconds: number): string {
-  const seconds = Math.round(totalSeconds);
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  if (minutes === 0) return `${rest} 秒`;
-  return rest === 0 ? `${minutes} 分钟` : `${minutes} 分 ${rest} 秒`;
+  const { minutes, seconds } = minutesAndSeconds(totalSeconds);
+  if (minutes === 0) return `${seconds} 秒`;
+  return seconds === 0 ? `${minutes} 分钟` : `${minutes} 分 ${seconds} 秒`;
 }
 
 const storedData: StoredDataPhrases = {
@@ -97,7 +95,7 @@ export const zh: Messages = {
       case 'empty':
         return `${which}是一个空文件。请重新发送。`;
       case 'too-large':
-        return `${which}太大了，上限是 ${Math.round((details.limitBytes ?? 0) / (1024 * 1024))} 兆字节。请改为以照片方式发送，或者发送小一点的文件。`;
+        return `${which}太大了，上限是 ${wholeMegabytes(details.limitBytes ?? 0)} 兆字节。请改为以照片方式发送，或者发送小一点的文件。`;
       case 'too-many-pixels':
         return `${which}像素太多，我无法安全地打开。请发送截图或缩小后的版本。`;
       case 'not-an-image':
@@ -117,7 +115,7 @@ export const zh: Messages = {
       case 'empty':
         return '这条语音消息是空的。请重新录制。';
       case 'too-large':
-        return `这个音频文件太大了，上限是 ${Math.round(Number(details.maxBytes ?? 0) / (1024 * 1024))} 兆字节。请发送短一些的语音消息。`;
+        return `这个音频文件太大了，上限是 ${wholeMegabytes(Number(details.maxBytes ?? 0))} 兆字节。请发送短一些的语音消息。`;
       case 'unsupported-format': {
         const format = details.format === undefined ? undefined : String(details.format);
         const names: Record<string, string> = { image: '图片', text: '文字', video: '视频', PDF: 'PDF 文件', ZIP: 'ZIP 文件' };
