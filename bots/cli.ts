@@ -10,7 +10,7 @@ import { PlatformStartError, TurnDelivery, type Platform, type PlatformMaker, ty
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
-import { configuredPlatforms } from './registry.js';
+import { PLATFORMS } from './registry.js';
 
 const USAGE =
   'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, or npm start -- transcribe NOTE.ogg [--language CODE]';
@@ -59,7 +59,8 @@ export async function runCli(
     }
     throw error;
   }
-  const platforms = command === undefined ? configuredPlatforms(config) : [];
+  // Each platform whose token is set, ready to be made once the logger exists.
+  const platforms = command === undefined ? PLATFORMS.map((platform) => platform.fromSettings(config)).filter((maker) => maker !== undefined) : [];
   const runsBots = platforms.length > 0;
   // The console keeps its screen for answers; a bot is a service, whose log is its screen.
   // A one-shot command loads only the models it uses: start-up time is most of its run time.

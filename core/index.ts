@@ -2,6 +2,8 @@
 export type { AssistantDependencies, AssistantLimits } from './assistant.js';
 export { Assistant } from './assistant.js';
 export type { IncomingAudio, IncomingImage, IncomingTurn, ReplyPart, TurnOptions, UnsupportedContent } from './turn.js';
+export type * from './platform/index.js';
+export { PlatformError, PlatformStartError, TurnDelivery } from './platform/index.js';
 export type { Logger } from './log.js';
 export { createLogger, silentLogger } from './log.js';
 export { COMMAND_TABLE, parseCommand } from './commands/index.js';

@@ -1,4 +1,6 @@
-import type { VoiceProblemReason } from './voice-question.js';
+import type { ProblemReason } from './problem-reason.js';
+
+export type { FailureReason, ProblemReason } from './problem-reason.js';
 
 /**
  * The one normalised incoming message every adapter produces. The core never reads a platform's
@@ -75,9 +77,3 @@ export type ReplyPart =
   | { readonly type: 'notice'; readonly text: string }
   | { readonly type: 'reply'; readonly text: string }
   | { readonly type: 'problem'; readonly text: string; readonly reason: ProblemReason; readonly turnId?: number };
-
-/** Why a model turn failed; recorded with the turn and logged, never shown as is. */
-export type FailureReason = 'aborted' | 'model-unavailable' | 'context-length' | 'timeout' | 'model-failed' | 'empty-answer' | 'internal';
-
-/** Why a `problem` part was sent: a failed turn, a refused photo or voice note, or no model at all. */
-export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | VoiceProblemReason;

@@ -1,9 +1,9 @@
 import { decodeAudio, isAudioError, isSilent, measureLoudness, type AudioLimits } from './audio/index.js';
 import type { Messages } from './i18n/index.js';
-import type { VoiceProblemKind } from './i18n/messages.js';
+import type { VoiceProblemKind, VoiceProblemReason } from './problem-reason.js';
 import type { Logger } from './log.js';
 import { MediaError } from './media/index.js';
-import { isModelError, SPEECH_SAMPLE_RATE, type ModelErrorKind, type SpeechToText, type Transcript } from './models/index.js';
+import { isModelError, SPEECH_SAMPLE_RATE, type SpeechToText, type Transcript } from './models/index.js';
 import type { IncomingAudio } from './turn.js';
 import { Semaphore } from './util/index.js';
 
@@ -19,14 +19,6 @@ export type HeardQuestion =
   | { readonly heard: true; readonly transcript: Transcript }
   | { readonly heard: false; readonly aborted: true }
   | { readonly heard: false; readonly aborted?: false; readonly text: string; readonly reason: VoiceProblemReason };
-
-/** Why a voice note got a message instead of an answer; content-free, for the log and the turn record. */
-export type VoiceProblemReason =
-  | 'speech-not-set-up'
-  | 'silent'
-  | 'no-words'
-  | `transcription-${ModelErrorKind}`
-  | `voice-${VoiceProblemKind}`;
 
 // Whisper writes something for almost any sound; a transcript with no letter or digit in it is
 // music, a cough or a hallucinated "..." and is no question.

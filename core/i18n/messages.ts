@@ -1,11 +1,10 @@
 import type { ForgetResult, UserExport, UserSettings } from '../../storage/index.js';
 import type { CommandName, CommandWithArgument } from '../commands/command-table.js';
-import type { AudioErrorKind } from '../audio/index.js';
+import type { VoiceProblemKind } from '../problem-reason.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
 import type { UnsupportedContent } from '../turn.js';
 
-/** `not-found`: a path typed in the console names no audio file. */
-export type VoiceProblemKind = AudioErrorKind | 'download-failed' | 'not-found';
+export type { VoiceProblemKind } from '../problem-reason.js';
 
 export interface DescribeCommandTexts {
   readonly description: string;
