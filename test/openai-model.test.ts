@@ -179,7 +179,7 @@ describe('the OpenAI-compatible backend', () => {
     let written = '';
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) }) });
     await model({ logger }).checkServer();
-    assert.match(written, /the model server does not list VLM_MODEL/);
+    assert.match(written, /"model":"served-model".*the model server does not list the configured model/);
     assert.doesNotMatch(written, /sk-test/);
   });
 });
