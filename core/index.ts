@@ -32,4 +32,4 @@ export { ALL_PRESETS, findPreset, PRESETS, SPEECH_PRESETS } from './models/prese
 export type { OpenAiModelOptions } from './models/openai/openai-vision-model.js';
 export { OpenAiVisionModel } from './models/openai/openai-vision-model.js';
 export type { DownloadOptions, DownloadSource, FileKind, FileLabel, RetryOptions } from './util/index.js';
-export { classifyFile, delay, detectFileKind, downloadWithRetry, exponentialBackoff, KeyedQueue, parseRetryAfter, retryWithBackoff, Semaphore, tooLargeError } from './util/index.js';
+export { classifyFile, delay, downloadWithRetry, exponentialBackoff, KeyedQueue, parseRetryAfter, retryWithBackoff, Semaphore, tooLargeError } from './util/index.js';

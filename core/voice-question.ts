@@ -1,6 +1,6 @@
 import { decodeAudio, isAudioError, isSilent, measureLoudness, type AudioLimits } from './audio/index.js';
 import type { Messages } from './i18n/index.js';
-import type { VoiceProblemKind, VoiceProblemReason } from './problem-reason.js';
+import type { VoiceProblemReason } from './problem-reason.js';
 import type { Logger } from './log.js';
 import { MediaError } from './media/index.js';
 import { isModelError, SPEECH_SAMPLE_RATE, type SpeechToText, type Transcript } from './models/index.js';

@@ -4,7 +4,6 @@ import { MediaError } from '../core/media/index.js';
 import {
   classifyFile,
   delay,
-  detectFileKind,
   downloadWithRetry,
   KeyedQueue,
   parseRetryAfter,
@@ -12,7 +11,6 @@ import {
   Semaphore,
   type RetryOptions,
 } from '../core/util/index.js';
-import { encodeOggOpus, encodeWav, sine } from './helpers/audio.js';
 
 /** A wait no test may sit through: reaching it means an abort or a Retry-After was ignored. */
 const FOREVER_MS = 600_000;
@@ -192,7 +190,7 @@ describe('KeyedQueue', HANG_GUARD, () => {
   });
 });
 
-describe('classifyFile and detectFileKind', () => {
+describe('classifyFile', () => {
   test('by name: one list for every platform, formats the core cannot use included', () => {
     const cases: Array<[string, string]> = [
       ['IMG_0412.HEIC', 'image'],
@@ -219,19 +217,6 @@ describe('classifyFile and detectFileKind', () => {
     assert.equal(classifyFile({ name: 'photo.jpg', mediaType: 'application/octet-stream' }), 'image');
     assert.equal(classifyFile({ mediaType: 'Application/Ogg' }), 'audio');
     assert.equal(classifyFile({ mediaType: 'application/pdf' }), 'other');
-  });
-
-  test('recognised bytes overrule the label; unrecognised ones leave it to the label', () => {
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-    const opus = encodeOggOpus(sine(440, 0.2, 48000), 48000);
-    const wav = encodeWav(sine(440, 0.1, 16000), 16000);
-    const pdf = new TextEncoder().encode('%PDF-1.7\n');
-    assert.equal(detectFileKind({ bytes: png, name: 'upload.bin', mediaType: 'application/octet-stream' }), 'image');
-    assert.equal(detectFileKind({ bytes: opus, name: 'voice.mp3', mediaType: 'image/jpeg' }), 'audio');
-    assert.equal(detectFileKind({ bytes: wav, name: 'x' }), 'audio');
-    assert.equal(detectFileKind({ bytes: pdf, name: 'scan.jpg' }), 'other');
-    assert.equal(detectFileKind({ bytes: new Uint8Array([1, 2, 3, 0, 0]), name: 'scan.jpg' }), 'image');
-    assert.equal(detectFileKind({ name: 'note.ogg' }), 'audio');
   });
 });
 

@@ -3,7 +3,7 @@ export { delay } from './delay.js';
 export type { DownloadOptions, DownloadSource } from './download.js';
 export { downloadWithRetry, tooLargeError } from './download.js';
 export type { FileKind, FileLabel } from './file-kind.js';
-export { classifyFile, detectFileKind } from './file-kind.js';
+export { classifyFile } from './file-kind.js';
 export { KeyedQueue } from './keyed-queue.js';
 export type { RetryOptions } from './retry.js';
 export { exponentialBackoff, parseRetryAfter, retryWithBackoff } from './retry.js';
