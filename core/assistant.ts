@@ -3,7 +3,7 @@ import { parseCommand, runCommand } from './commands/index.js';
 import type { Logger } from './log.js';
 import { MediaError, preprocessImage, type ImageLimits } from './media/index.js';
 import { isModelError, type VisionLanguageModel } from './models/index.js';
-import { buildPrompt, buildSystemPrompt, estimateTokens, type PromptImage } from './prompt/index.js';
+import { buildPrompt, buildSystemPrompt, estimateTokens, type BuiltPrompt, type PromptImage } from './prompt/index.js';
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
 import { ReplyLanguage } from './reply-language.js';
 import type { FailureReason, IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
@@ -223,51 +223,8 @@ export class Assistant {
   }
 
   private async *answer(context: TurnContext, model: VisionLanguageModel, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
-    const { store, limits } = this.dependencies;
-    const { turn, options, log, event, language } = context;
-    const messages = language.messages;
-    const user = context.user ?? store.ensureUser(context.userKey);
-    const settings = context.settings ?? store.getSettings(user.id);
-    const { conversationId, repliedTurnId } = this.conversationFor(user, turn);
-    // Read before this turn is written, so the history is strictly earlier turns.
-    const history = store.recentTurns(conversationId, limits.historyTurns);
-    const earlierMedia = question.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
-
-    const begun = store.beginTurn({
-      conversationId,
-      userId: user.id,
-      question: question.text,
-      questionSource: question.source,
-      ...(turn.messageId === undefined ? {} : { incomingMessageId: turn.messageId }),
-      media: question.media,
-      mediaRetentionMs: limits.mediaRetentionMs,
-    });
-    const turnId = begun.turn.id;
-    const reusesPhoto = begun.media.length === 0 && earlierMedia.length > 0;
-    const promptImages = begun.media.length > 0 ? withDescriptions(begun.media, question.descriptions) : withDescriptions(earlierMedia, []);
-    const prompt = buildPrompt({
-      systemPrompt: buildSystemPrompt({ ...settings, ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}) }),
-      history,
-      question: question.text || messages.defaultPhotoQuestion,
-      questionSource: question.source,
-      images: promptImages,
-      imagesFromEarlierTurn: reusesPhoto,
-      historyTokenBudget: limits.historyTokenBudget,
-      countTokens: model.countTokens ? (text) => model.countTokens!(text) : estimateTokens,
-    });
-    log.info(
-      {
-        turnId,
-        images: promptImages.length,
-        reusedImages: reusesPhoto,
-        historyTurns: history.length - prompt.droppedTurns,
-        droppedTurns: prompt.droppedTurns,
-        questionChars: question.text.length,
-        source: question.source,
-      },
-      'turn started',
-    );
-
+    const { turnId, settings, prompt } = this.beginTurn(context, model, question);
+    const { options, log } = context;
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
     try {
@@ -297,7 +254,7 @@ export class Assistant {
       }
       for (const chunk of delivery.finish()) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
-      store.completeTurn(turnId, delivery.text, event);
+      this.dependencies.store.completeTurn(turnId, delivery.text, context.event);
       log.info(
         {
           turnId,
@@ -310,14 +267,68 @@ export class Assistant {
       );
     } catch (error) {
       const reason = failureReason(error);
-      store.failTurn(turnId, reason, delivery.deliveredText || undefined, reason === 'aborted' ? undefined : event);
+      this.dependencies.store.failTurn(turnId, reason, delivery.deliveredText || undefined, reason === 'aborted' ? undefined : context.event);
       log.warn({ turnId, reason, err: error }, 'turn failed');
       if (reason === 'aborted') return 'aborted';
       // Part of the answer already reached the user: say it may be incomplete, whatever the cause.
-      const text = delivery.deliveredText ? messages.modelFailedPartway : messages[FAILURE_TEXT[reason]];
-      yield { type: 'problem', text, reason, turnId };
+      const { messages: texts } = context.language;
+      yield { type: 'problem', text: delivery.deliveredText ? texts.modelFailedPartway : texts[FAILURE_TEXT[reason]], reason, turnId };
     }
     return 'replied';
+  }
+
+  /**
+   * Records the question (and its new photos) in the conversation it continues, and builds the
+   * prompt: the system prompt, as much history as fits, the question with its photos or, for a
+   * follow-up, the conversation's latest photos.
+   */
+  private beginTurn(
+    context: TurnContext,
+    model: VisionLanguageModel,
+    question: Question,
+  ): { turnId: number; settings: UserSettings; prompt: BuiltPrompt } {
+    const { store, limits } = this.dependencies;
+    const { turn, language } = context;
+    const user = context.user ?? store.ensureUser(context.userKey);
+    const settings = context.settings ?? store.getSettings(user.id);
+    const { conversationId, repliedTurnId } = this.conversationFor(user, turn);
+    // Read before this turn is written, so the history is strictly earlier turns.
+    const history = store.recentTurns(conversationId, limits.historyTurns);
+    const earlierMedia = question.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
+    const begun = store.beginTurn({
+      conversationId,
+      userId: user.id,
+      question: question.text,
+      questionSource: question.source,
+      ...(turn.messageId === undefined ? {} : { incomingMessageId: turn.messageId }),
+      media: question.media,
+      mediaRetentionMs: limits.mediaRetentionMs,
+    });
+    const reusesPhoto = begun.media.length === 0 && earlierMedia.length > 0;
+    const images = begun.media.length > 0 ? withDescriptions(begun.media, question.descriptions) : withDescriptions(earlierMedia, []);
+    const prompt = buildPrompt({
+      systemPrompt: buildSystemPrompt({ ...settings, ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}) }),
+      history,
+      question: question.text || language.messages.defaultPhotoQuestion,
+      questionSource: question.source,
+      images,
+      imagesFromEarlierTurn: reusesPhoto,
+      historyTokenBudget: limits.historyTokenBudget,
+      countTokens: model.countTokens ? (text) => model.countTokens!(text) : estimateTokens,
+    });
+    context.log.info(
+      {
+        turnId: begun.turn.id,
+        images: images.length,
+        reusedImages: reusesPhoto,
+        historyTurns: history.length - prompt.droppedTurns,
+        droppedTurns: prompt.droppedTurns,
+        questionChars: question.text.length,
+        source: question.source,
+      },
+      'turn started',
+    );
+    return { turnId: begun.turn.id, settings, prompt };
   }
 
   /** The conversation a turn continues, and the turn it replies to when the user used the reply feature. */
