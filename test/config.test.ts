@@ -183,3 +183,39 @@ test('a speech preset named as the vision model gives the one-line fix, not a cr
   assert.equal(choice.model, undefined);
   assert.match(choice.setupHint ?? '', /^VLM_MODEL is whisper-base, which is a speech model; set VLM_MODEL to a vision model such as smolvlm-256m/);
 });
+
+test('a number that must be positive asks for at least 1, and a fraction for a whole number', () => {
+  assert.match(errorFor({ TELEGRAM_WEBHOOK_PORT: '0' }), /TELEGRAM_WEBHOOK_PORT is "0"; expected a number of at least 1\./);
+  assert.match(errorFor({ VLM_TIMEOUT_S: '-5' }), /VLM_TIMEOUT_S is "-5"; expected a number of at least 1\./);
+  assert.match(errorFor({ VLM_TIMEOUT_S: '1.5' }), /VLM_TIMEOUT_S is "1.5"; expected a whole number\./);
+  assert.match(errorFor({ VLM_MAX_IMAGE_SIDE: '100' }), /expected a number of at least 224\./);
+  assert.match(errorFor({ DISCORD_BOT_TOKEN: 'x' }), /DISCORD_BOT_TOKEN is a value of 1 character; expected at least 20 characters\./);
+});
+
+test('a pattern setting says what it wants in its own words, and a https-only URL says https:// even for a value that is no URL', () => {
+  assert.match(errorFor({ TELEGRAM_BOT_TOKEN: 'abc' }), /expected a token from @BotFather, like 123456:ABC-DEF\./);
+  assert.match(errorFor({ TELEGRAM_WEBHOOK_URL: 'bot.example/telegram' }), /TELEGRAM_WEBHOOK_URL is "bot.example\/telegram"; expected a URL starting with https:\/\/\./);
+  assert.match(errorFor({ VLM_BASE_URL: 'gpu-host:8000' }), /expected a URL starting with http:\/\/ or https:\/\//);
+  for (const message of [errorFor({ TELEGRAM_BOT_TOKEN: 'abc' }), errorFor({ VLM_DTYPE: 'Q4!' }), errorFor({ TELEGRAM_WEBHOOK_SECRET: 'a b' })]) {
+    assert.doesNotMatch(message, /regex|expected a int/);
+  }
+});
+
+test('a URL setting with a user name or password is refused in one line that never shows the password', () => {
+  assert.equal(
+    errorFor({ VLM_BACKEND: 'openai', VLM_BASE_URL: 'https://me:hunter2-secret@gpu-host:8000/v1' }),
+    'Configuration: VLM_BASE_URL has a user name or password in it, which would show in logs; remove them from the URL and put the key in VLM_API_KEY instead. Set it in .env or the environment (see .env.example).',
+  );
+  assert.match(errorFor({ HF_ENDPOINT: 'https://me:hunter2-secret@hub.example' }), /^Configuration: HF_ENDPOINT has a user name or password in it[^\n]*put the key in HF_TOKEN instead\./);
+  for (const name of ['TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_URL', 'DISCORD_API_ROOT']) {
+    const message = errorFor({ [name]: 'https://bot:hunter2-secret@api.example' });
+    assert.match(message, new RegExp(`^Configuration: ${name} has a user name or password in it`));
+    assert.doesNotMatch(message, /hunter2/);
+  }
+  // Only a user name is refused too; a value wrong for another reason still never echoes the password.
+  assert.match(errorFor({ VLM_BASE_URL: 'http://me@gpu-host:8000/v1' }), /VLM_BASE_URL has a user name or password/);
+  const wrongScheme = errorFor({ VLM_BASE_URL: 'ftp://me:hunter2-secret@gpu-host/v1' });
+  assert.match(wrongScheme, /VLM_BASE_URL is "ftp:\/\/\[hidden\]@gpu-host\/v1"; expected a URL starting with http:\/\/ or https:\/\//);
+  assert.doesNotMatch(wrongScheme, /hunter2/);
+  assert.equal(loadConfig({ environment: { VLM_BASE_URL: 'http://gpu-host:8000/v1' }, envFile: NO_FILE }).VLM_BASE_URL, 'http://gpu-host:8000/v1');
+});

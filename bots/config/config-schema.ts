@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLATFORM_SETTINGS } from '../registry.js';
 import { coreSettings } from './core-settings.js';
+import { urlField } from './field-schema.js';
 import { secretSettingNames } from './secret-settings.js';
 
 type SettingsObject = z.ZodObject<z.ZodRawShape>;
@@ -33,8 +34,36 @@ export function composeSettings<Core extends SettingsObject, Platforms extends r
 /** Every setting the program reads, with its default. `.env.example` mirrors this list; a test keeps the two in step. */
 export const configFields = composeSettings(coreSettings, PLATFORM_SETTINGS);
 
+/**
+ * Where the credentials of a URL setting belong instead: a user name or password inside a URL ends
+ * up wherever the URL is shown (logs, error messages), and a key has its own secret setting.
+ */
+const CREDENTIAL_SETTINGS: Readonly<Record<string, string>> = { VLM_BASE_URL: 'VLM_API_KEY', HF_ENDPOINT: 'HF_TOKEN' };
+
+/** The setting a URL's credentials belong in, for the one-line error; undefined when there is none. */
+export function credentialSettingFor(urlSetting: string): string | undefined {
+  return Object.hasOwn(CREDENTIAL_SETTINGS, urlSetting) ? CREDENTIAL_SETTINGS[urlSetting] : undefined;
+}
+
+/** True when a URL carries a user name or password (`https://user:password@host`). */
+export function hasCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = configFields
   .superRefine((config, context) => {
+    // Every URL setting, the platforms' too: credentials are refused, never echoed (see load-config).
+    for (const [name, field] of Object.entries(configFields.shape)) {
+      const value: unknown = config[name as keyof typeof config];
+      if (urlField(field) && typeof value === 'string' && hasCredentials(value)) {
+        context.addIssue({ code: 'custom', path: [name], message: 'a URL without a user name or password', params: { credentials: true } });
+      }
+    }
     if (config.VLM_BACKEND === 'openai' && !config.VLM_BASE_URL) {
       context.addIssue({
         code: 'custom',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaLayers } from './field-schema.js';
 
 /**
  * A setting is secret when its field carries `.meta({ secret: true })`. zod keeps metadata on the
@@ -6,18 +7,7 @@ import { z } from 'zod';
  * on the inner schema: look through those wrappers too, so a misplaced mark still hides the value.
  */
 export function isSecretField(field: z.core.$ZodType): boolean {
-  let current: z.core.$ZodType | undefined = field;
-  while (current) {
-    if (z.globalRegistry.get(current)?.secret === true) return true;
-    current = innerSchema(current);
-  }
-  return false;
-}
-
-function innerSchema(schema: z.core.$ZodType): z.core.$ZodType | undefined {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) return schema.unwrap();
-  if (schema instanceof z.ZodPipe) return schema.in;
-  return undefined;
+  return schemaLayers(field).some((layer) => z.globalRegistry.get(layer)?.secret === true);
 }
 
 /** The names of the secret settings of a settings object, for the config errors and the logger. */
