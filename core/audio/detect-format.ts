@@ -42,7 +42,7 @@ export function nameForMediaType(mediaType: string | undefined): string | undefi
     'audio/aiff': 'AIFF',
     'audio/x-aiff': 'AIFF',
   };
-  if (known[type]) return known[type];
+  if (Object.hasOwn(known, type)) return known[type];
   if (type.startsWith('video/')) return 'video';
   if (type.startsWith('image/')) return 'image';
   if (type.startsWith('text/')) return 'text';

@@ -1,17 +1,18 @@
 import type { LanguageSetting, ReplyLength, StreamingSetting, UserSettings, VoiceEchoSetting } from '../../storage/index.js';
 import { languages } from '../i18n/index.js';
 
-const LENGTH_WORDS: Record<string, ReplyLength> = {
-  short: 'short',
-  brief: 'short',
-  normal: 'normal',
-  medium: 'normal',
-  detailed: 'detailed',
-  long: 'detailed',
-  简短: 'short',
-  普通: 'normal',
-  详细: 'detailed',
-};
+// Maps, not object literals: a typed word such as "constructor" or "__proto__" must find nothing.
+const LENGTH_WORDS: ReadonlyMap<string, ReplyLength> = new Map([
+  ['short', 'short'],
+  ['brief', 'short'],
+  ['normal', 'normal'],
+  ['medium', 'normal'],
+  ['detailed', 'detailed'],
+  ['long', 'detailed'],
+  ['简短', 'short'],
+  ['普通', 'normal'],
+  ['详细', 'detailed'],
+]);
 
 const AUTOMATIC_LANGUAGE_WORDS = new Set(['auto', 'automatic', '自动']);
 
@@ -21,15 +22,20 @@ function languageForWord(word: string): LanguageSetting | undefined {
   return languages().find((language) => language.code === word || language.settingWords.includes(word))?.code;
 }
 
-const STREAMING_WORDS: Record<string, StreamingSetting> = {
-  on: 'edits',
-  edits: 'edits',
-  off: 'off',
-  开: 'edits',
-  关: 'off',
-};
+const STREAMING_WORDS: ReadonlyMap<string, StreamingSetting> = new Map([
+  ['on', 'edits'],
+  ['edits', 'edits'],
+  ['off', 'off'],
+  ['开', 'edits'],
+  ['关', 'off'],
+]);
 
-const ECHO_WORDS: Record<string, VoiceEchoSetting> = { on: 'on', off: 'off', 开: 'on', 关: 'off' };
+const ECHO_WORDS: ReadonlyMap<string, VoiceEchoSetting> = new Map([
+  ['on', 'on'],
+  ['off', 'off'],
+  ['开', 'on'],
+  ['关', 'off'],
+]);
 
 const KEYWORDS = new Set(['length', 'language', 'lang', 'streaming', 'stream', '长度', '语言', '流式']);
 /** `on` and `off` after one of these set the voice echo; anywhere else they keep meaning streaming. */
@@ -57,10 +63,13 @@ export function parseSettingsArgument(argument: string): Partial<UserSettings> |
       continue;
     }
     const language = languageForWord(word);
-    if (afterEchoKeyword && word in ECHO_WORDS) patch.voiceEcho = ECHO_WORDS[word];
-    else if (word in LENGTH_WORDS) patch.replyLength = LENGTH_WORDS[word];
+    const echo = afterEchoKeyword ? ECHO_WORDS.get(word) : undefined;
+    const length = LENGTH_WORDS.get(word);
+    const streaming = STREAMING_WORDS.get(word);
+    if (echo) patch.voiceEcho = echo;
+    else if (length) patch.replyLength = length;
     else if (language) patch.language = language;
-    else if (word in STREAMING_WORDS) patch.streaming = STREAMING_WORDS[word];
+    else if (streaming) patch.streaming = streaming;
     else return undefined;
   }
   return Object.keys(patch).length > 0 ? patch : undefined;

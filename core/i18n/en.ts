@@ -94,8 +94,9 @@ export const en: Messages = {
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: 'I have nothing stored about you.',
   forgotten: (result) =>
-    `Done. I deleted everything I stored about you: ${plural(result.conversations, 'conversation', 'conversations')}, ` +
-    `${plural(result.turns, 'question', 'questions')} with their answers, ${plural(result.media, 'photo', 'photos')}, and your settings.`,
+    `${result.wipedFromDisk ? 'Done. ' : ''}I deleted everything I stored about you: ${plural(result.conversations, 'conversation', 'conversations')}, ` +
+    `${plural(result.turns, 'question', 'questions')} with their answers, ${plural(result.media, 'photo', 'photos')}, and your settings.` +
+    (result.wipedFromDisk ? '' : ' It is gone from my memory, and will be wiped from the disk shortly.'),
   nothingToForget: 'I had nothing stored about you, so there was nothing to delete.',
   emptyTurn: 'Send a photo, or type a question.',
   imageProblem: (kind, position, count, details) => {
@@ -133,7 +134,7 @@ export const en: Messages = {
         const format = details.format === undefined ? undefined : String(details.format);
         const notAudio: Record<string, string> = { image: 'an image', text: 'text', video: 'a video', PDF: 'a PDF file', ZIP: 'a ZIP file' };
         const what =
-          format && notAudio[format]
+          format && Object.hasOwn(notAudio, format)
             ? `That is ${notAudio[format]}, not a voice message.`
             : `I cannot play ${format ? `${format} audio` : 'that kind of file'}.`;
         return `${what} Send a voice message, or an OGG, WAV or MP3 file.`;

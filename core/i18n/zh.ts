@@ -11,7 +11,7 @@ const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '�
 const LANGUAGE_NAMES: Readonly<Record<string, string>> = { auto: '自动，跟随你书写或说话的语言', en: '英文', zh: '中文' };
 
 function languageSettingName(setting: LanguageSetting): string {
-  return LANGUAGE_NAMES[setting] ?? displayLanguageName(setting, 'zh');
+  return Object.hasOwn(LANGUAGE_NAMES, setting) ? LANGUAGE_NAMES[setting]! : displayLanguageName(setting, 'zh');
 }
 
 /** "en、zh 或 auto": the choices of `/settings language`. */
@@ -82,7 +82,8 @@ export const zh: Messages = {
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: '我没有保存任何关于你的信息。',
   forgotten: (result) =>
-    `已完成。我删除了保存的关于你的全部信息：${result.conversations} 段对话，${result.turns} 个问题及回答，${result.media} 张照片，以及你的设置。`,
+    `${result.wipedFromDisk ? '已完成。' : ''}我删除了保存的关于你的全部信息：${result.conversations} 段对话，${result.turns} 个问题及回答，${result.media} 张照片，以及你的设置。` +
+    (result.wipedFromDisk ? '' : '这些信息已从我的记忆中删除，稍后会从磁盘上彻底清除。'),
   nothingToForget: '我没有保存任何关于你的信息，所以没有需要删除的内容。',
   emptyTurn: '请发一张照片，或者输入一个问题。',
   imageProblem: (kind, position, count, details) => {
@@ -119,7 +120,7 @@ export const zh: Messages = {
       case 'unsupported-format': {
         const format = details.format === undefined ? undefined : String(details.format);
         const names: Record<string, string> = { image: '图片', text: '文字', video: '视频', PDF: 'PDF 文件', ZIP: 'ZIP 文件' };
-        const what = format && names[format] ? `这是${names[format]}，不是语音消息。` : `我无法播放${format ? ` ${format} ` : '这种'}音频。`;
+        const what = format && Object.hasOwn(names, format) ? `这是${names[format]}，不是语音消息。` : `我无法播放${format ? ` ${format} ` : '这种'}音频。`;
         return `${what}请发送语音消息，或者 OGG、WAV、MP3 文件。`;
       }
       case 'corrupt':
