@@ -102,6 +102,12 @@ export interface UserExport {
 
 /** Rows deleted per table by a forget request. */
 export interface ForgetResult {
+  /**
+   * Whether the deleted data is also gone from the database files. False while another connection
+   * holds an older snapshot: the rows are deleted, and the copies in the write-ahead log are wiped
+   * as soon as it lets go.
+   */
+  readonly wipedFromDisk: boolean;
   readonly users: number;
   readonly settings: number;
   readonly conversations: number;

@@ -142,6 +142,9 @@ export class Store {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #sql: Statements;
+  /** Deleted rows may still have copies in the write-ahead log: a wipe did not complete yet. */
+  #wipePending = false;
+  readonly #wipeListeners = new Set<() => void>();
 
   constructor(db: Database.Database, options: { now?: () => number } = {}) {
     const version = db.pragma('user_version', { simple: true });
@@ -333,7 +336,7 @@ export class Store {
   forgetUser(userId: number): ForgetResult {
     // Children first, so each count is what this user really had rather than hidden in a cascade.
     const result = this.#db.transaction(
-      (): ForgetResult => ({
+      (): Omit<ForgetResult, 'wipedFromDisk'> => ({
         deliveries: this.#sql.forgetDeliveries.run(userId).changes,
         media: this.#sql.forgetMedia.run(userId).changes,
         turns: this.#sql.forgetTurns.run(userId).changes,
@@ -342,25 +345,76 @@ export class Store {
         users: this.#sql.forgetUserRow.run(userId).changes,
       }),
     )();
-    // secure_delete zeroes the pages, but older copies of them can linger in the WAL file
-    // until a checkpoint resets it. Best effort: a concurrent reader can hold it back.
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    return result;
+    return { ...result, wipedFromDisk: this.#wipeAfterDeleting() };
   }
 
+  /** Deletes photos past their expiry and wipes them from the files (see `wipeDeletedData`). */
   sweepExpiredMedia(): number {
-    return this.#sql.sweepExpiredMedia.run(this.#now()).changes;
+    const media = this.#sql.sweepExpiredMedia.run(this.#now()).changes;
+    if (media > 0) this.#wipeAfterDeleting();
+    return media;
   }
 
   /** Deletes turns created before `cutoff` (with their media and deliveries); returns how many turns. */
   sweepHistoryOlderThan(cutoff: number): number {
-    return this.#db.transaction(() => {
+    const turns = this.#db.transaction(() => {
       this.#sql.sweepOldDeliveries.run(cutoff);
       this.#sql.sweepOldMedia.run(cutoff);
       const turns = this.#sql.sweepOldTurns.run(cutoff).changes;
       this.#sql.sweepEmptyClosedConversations.run();
       return turns;
     })();
+    if (turns > 0) this.#wipeAfterDeleting();
+    return turns;
+  }
+
+  /**
+   * Removes every copy of deleted rows from the database files. secure_delete has already zeroed
+   * their pages, but the write-ahead log keeps the older copies of those pages (the row as it was)
+   * until it is reset; a checkpoint alone copies pages back without erasing the log. This
+   * checkpoints and truncates the log to zero bytes.
+   *
+   * Never waits, so the event loop is never held: while another connection (another process, a
+   * backup, an `sqlite3` shell) reads an older snapshot, the log cannot be reset and this returns
+   * false; the deleted data then stays in the log until a later call succeeds (the retention
+   * sweeper retries, see `onWipePending`) or the database is closed cleanly.
+   */
+  wipeDeletedData(): boolean {
+    const busyTimeout = this.#db.pragma('busy_timeout', { simple: true }) as number;
+    this.#db.pragma('busy_timeout = 0');
+    let wiped: boolean;
+    try {
+      // An in-memory database answers busy 0 with no log at all: nothing to wipe.
+      const rows = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      wiped = rows[0]?.busy === 0;
+    } finally {
+      this.#db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    this.#wipePending = !wiped;
+    return wiped;
+  }
+
+  /** Whether deleted data may still be in the write-ahead log because a wipe could not complete. */
+  get wipePending(): boolean {
+    return this.#wipePending;
+  }
+
+  /** Calls `listener` each time a deletion could not be wiped from the files at once; returns the unsubscribe. */
+  onWipePending(listener: () => void): () => void {
+    this.#wipeListeners.add(listener);
+    return () => this.#wipeListeners.delete(listener);
+  }
+
+  /** The deletion itself is committed whatever happens here, so a failed wipe is reported, not thrown. */
+  #wipeAfterDeleting(): boolean {
+    let wiped = false;
+    try {
+      wiped = this.wipeDeletedData();
+    } catch {
+      this.#wipePending = true;
+    }
+    if (!wiped) for (const listener of this.#wipeListeners) listener();
+    return wiped;
   }
 
   close(): void {

@@ -319,6 +319,7 @@ describe('Store privacy', () => {
 
       const result = store.forgetUser(alice.id);
       assert.deepEqual(result, {
+        wipedFromDisk: true,
         users: 1,
         settings: 1,
         conversations: aliceBefore.conversations.length,
