@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createDiscordPlatform, type DiscordPlatform } from '../../adapters/discord/index.js';
-import { Assistant, silentLogger, TurnDelivery, type SpeechToText } from '../../core/index.js';
+import { Assistant, silentLogger, TurnDelivery, type Logger, type SpeechToText } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import type { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -22,25 +22,25 @@ export interface DiscordHarness {
 }
 
 /** The real discord.js client logged in to the fake Discord on loopback. */
-export async function startDiscordHarness(options: { model?: ScriptedVisionModel; speech?: SpeechToText } = {}): Promise<DiscordHarness> {
+export async function startDiscordHarness(options: { model?: ScriptedVisionModel; speech?: SpeechToText; logger?: Logger } = {}): Promise<DiscordHarness> {
   const discord = await startFakeDiscord();
   const folder = makeTempFolder();
   const store = new Store(openDatabase(join(folder.path, 'discord.sqlite')));
   const model = options.model ?? describingModel();
   const assistant = new Assistant({
     store,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     model,
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
-  const delivery = new TurnDelivery(assistant, silentLogger());
+  const delivery = new TurnDelivery(assistant, options.logger ?? silentLogger());
   const makeBot = (): DiscordPlatform =>
     createDiscordPlatform({
       token: discord.token,
       apiRoot: discord.apiRoot,
       testGuildId: discord.defaultGuildId,
-      logger: silentLogger(),
+      logger: options.logger ?? silentLogger(),
       downloadLimitBytes: 20 * 1024 * 1024,
     });
   let bot = makeBot();

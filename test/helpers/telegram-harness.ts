@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createTelegramPlatform, type TelegramPlatform } from '../../adapters/telegram/index.js';
-import { Assistant, silentLogger, TurnDelivery, type FilePart, type SpeechToText } from '../../core/index.js';
+import { Assistant, silentLogger, TurnDelivery, type FilePart, type Logger, type SpeechToText } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -36,7 +36,7 @@ export interface TelegramHarness {
  * `webhookSecret`, receiving on its own webhook server on a free loopback port.
  */
 export async function startTelegramHarness(
-  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText; model?: ScriptedVisionModel } = {},
+  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText; model?: ScriptedVisionModel; logger?: Logger } = {},
 ): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
@@ -44,7 +44,7 @@ export async function startTelegramHarness(
   const model = options.model ?? describingModel();
   const assistant = new Assistant({
     store,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     model,
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
@@ -52,14 +52,14 @@ export async function startTelegramHarness(
   const platform = createTelegramPlatform({
     token: telegram.token,
     apiRoot: telegram.apiRoot,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     albumWindowMs: options.albumWindowMs ?? 150,
     downloadLimitBytes: 20 * 1024 * 1024,
     receive: options.webhookSecret
       ? { mode: 'webhook', url: 'https://bot.example/telegram', port: 0, secret: options.webhookSecret }
       : { mode: 'polling' },
   });
-  const delivery = new TurnDelivery(assistant, silentLogger());
+  const delivery = new TurnDelivery(assistant, options.logger ?? silentLogger());
   await platform.start(delivery);
   return {
     telegram,
