@@ -98,7 +98,9 @@ export async function runCli(
 async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise<number> {
   const context = { logger: app.logger, downloadLimitBytes: app.config.IMAGE_MAX_BYTES };
   const platforms = makers.map((make) => make(context));
-  const delivery = new TurnDelivery(app.assistant, app.logger);
+  const delivery = new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger });
+  // Before anything is replayed: a turn a dead process left half-answered gets a fresh answer.
+  delivery.journal.recoverInterruptedTurns();
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);

@@ -11,7 +11,7 @@ export async function runConsole(app: App): Promise<number> {
     workingFolder: process.cwd(),
     ...(notice(app) ? { notice: notice(app)! } : {}),
   });
-  await chat.start(new TurnDelivery(app.assistant, app.logger));
+  await chat.start(new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger }));
   await chat.finished;
   await chat.stop();
   return 0;
@@ -21,7 +21,7 @@ export async function runDescribe(app: App, request: { imagePath: string; questi
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   return describeOnce({
-    inbox: new TurnDelivery(app.assistant, app.logger),
+    inbox: new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger }),
     identity: consoleIdentity(),
     limits: consoleLimits(app),
     ...request,

@@ -122,7 +122,7 @@ export class Assistant {
       turn,
       options,
       log,
-      event: turn.eventId === undefined ? undefined : { platform: turn.platform, eventId: turn.eventId },
+      event: turn.eventId === undefined ? undefined : { platform: turn.platform, eventId: turn.eventId, ...(turn.inboxIds ? { inboxIds: turn.inboxIds } : {}) },
       userKey,
       user,
       settings,

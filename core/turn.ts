@@ -20,6 +20,11 @@ export interface IncomingTurn {
    * skipped, so a redelivery after a restart or a webhook retry gets no second answer.
    */
   readonly eventId?: string;
+  /**
+   * The journal entries this turn answers when they differ from `eventId`: the updates of an
+   * album answered as one turn.
+   */
+  readonly inboxIds?: readonly string[];
   readonly text?: string;
   /** `voice` when the text is a transcript of a voice note: untrusted, never a command. */
   readonly textSource?: 'text' | 'voice';

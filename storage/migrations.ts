@@ -165,6 +165,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description: 'an inbox of platform deliveries kept until answered, so a crash loses no message',
+    up(db) {
+      // A row lives from the moment a delivery is received (before the platform is told it arrived)
+      // until it is answered, ignored or given up on: the payload is the user's message, so it is
+      // never kept longer than that. Not tied to users: it is written before anyone is known.
+      db.exec(`
+        CREATE TABLE inbox (
+          platform TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          platform_user_id TEXT NOT NULL,
+          received_at INTEGER NOT NULL,
+          payload TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (platform, event_id)
+        ) STRICT;
+        CREATE INDEX inbox_by_time ON inbox (platform, received_at);
+      `);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

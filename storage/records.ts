@@ -114,4 +114,6 @@ export interface ForgetResult {
   readonly turns: number;
   readonly media: number;
   readonly deliveries: number;
+  /** Messages received but not yet answered. */
+  readonly inbox: number;
 }

@@ -271,7 +271,7 @@ export class Store {
 
   /** Whether this platform delivery was already answered. */
   isEventProcessed(event: EventKey): boolean {
-    return this.#sql.findEvent.get(event) !== undefined;
+    return this.#sql.findEvent.get({ platform: event.platform, eventId: event.eventId }) !== undefined;
   }
 
   /** Records a delivery answered without a turn (a command, a refusal); idempotent. */
@@ -284,7 +284,54 @@ export class Store {
   }
 
   #recordEvent(event: EventKey): void {
-    this.#sql.insertEvent.run({ ...event, processedAt: this.#now() });
+    this.#sql.insertEvent.run({ platform: event.platform, eventId: event.eventId, processedAt: this.#now() });
+    // Answered: the inbox copy of the delivery (or of each part of an album) has done its job.
+    for (const eventId of event.inboxIds ?? [event.eventId]) this.#sql.dropInboxEntry.run({ platform: event.platform, eventId });
+  }
+
+  /**
+   * Keeps a delivery until it is answered, so a process that dies first answers it after a
+   * restart. Idempotent; a delivery already answered is not kept again.
+   */
+  keepDelivery(entry: { platform: string; eventId: string; platformUserId: string; payload: string }): void {
+    this.#db.transaction(() => {
+      if (this.#sql.findEvent.get({ platform: entry.platform, eventId: entry.eventId }) !== undefined) return;
+      this.#sql.insertInboxEntry.run({ ...entry, receivedAt: this.#now() });
+    })();
+  }
+
+  /** Deliveries of a platform received but not yet answered, oldest first. */
+  unansweredDeliveries(platform: string): InboxEntry[] {
+    return this.#sql.inboxEntries.all(platform).map((row) => ({
+      platform: row.platform,
+      eventId: row.event_id,
+      platformUserId: row.platform_user_id,
+      receivedAt: row.received_at,
+      payload: row.payload,
+      attempts: row.attempts,
+    }));
+  }
+
+  /** A delivery that needs no answer (not addressed to the bot), or one given up on. */
+  dropDelivery(event: EventKey): void {
+    this.#sql.dropInboxEntry.run({ platform: event.platform, eventId: event.eventId });
+  }
+
+  /** Counts a replay, so a delivery that crashes the process every time is given up on. */
+  noteReplay(event: EventKey): void {
+    this.#sql.countInboxAttempt.run({ platform: event.platform, eventId: event.eventId });
+  }
+
+  /**
+   * Turns left `pending` by a process that died mid-answer are marked failed: their deliveries
+   * are still in the inbox and get a fresh answer. Returns how many.
+   */
+  failInterruptedTurns(reason: string): number {
+    return this.#sql.failPendingTurns.run(reason).changes;
+  }
+
+  sweepInboxOlderThan(cutoff: number): number {
+    return this.#sql.sweepOldInbox.run(cutoff).changes;
   }
 
   /**
@@ -337,6 +384,8 @@ export class Store {
     // Children first, so each count is what this user really had rather than hidden in a cascade.
     const result = this.#db.transaction(
       (): Omit<ForgetResult, 'wipedFromDisk'> => ({
+        // Messages received but not yet answered are the user's words too.
+        inbox: this.#sql.forgetInbox.run(userId).changes,
         deliveries: this.#sql.forgetDeliveries.run(userId).changes,
         media: this.#sql.forgetMedia.run(userId).changes,
         turns: this.#sql.forgetTurns.run(userId).changes,
@@ -424,8 +473,30 @@ export class Store {
 
 type Statements = ReturnType<typeof prepareStatements>;
 type UserKeyParams = { platform: string; platformUserId: string };
-/** A platform delivery: `platform` and the platform's id for it (a Telegram update id). */
-export type EventKey = { readonly platform: string; readonly eventId: string };
+/**
+ * A platform delivery: `platform` and the platform's id for it (a Telegram update id). `inboxIds`:
+ * the inbox entries it answers when they differ from `eventId` (the updates of an album).
+ */
+export type EventKey = { readonly platform: string; readonly eventId: string; readonly inboxIds?: readonly string[] };
+
+/** A delivery kept in the inbox: the platform's own payload, to be handled again after a crash. */
+export interface InboxEntry {
+  readonly platform: string;
+  readonly eventId: string;
+  readonly platformUserId: string;
+  readonly receivedAt: number;
+  readonly payload: string;
+  readonly attempts: number;
+}
+
+interface InboxRow {
+  platform: string;
+  event_id: string;
+  platform_user_id: string;
+  received_at: number;
+  payload: string;
+  attempts: number;
+}
 
 function prepareStatements(db: Database.Database) {
   const turnsBefore = 'SELECT id FROM turns WHERE created_at < ?';
@@ -476,14 +547,28 @@ function prepareStatements(db: Database.Database) {
        VALUES (@conversationId, @userId, @now, @question, @questionSource, 'pending', @incomingMessageId)
        RETURNING *`,
     ),
-    findEvent: db.prepare<EventKey, { found: number }>(
+    findEvent: db.prepare<{ platform: string; eventId: string }, { found: number }>(
       'SELECT 1 AS found FROM processed_events WHERE platform = @platform AND event_id = @eventId',
     ),
-    insertEvent: db.prepare<EventKey & { processedAt: number }>(
+    insertEvent: db.prepare<{ platform: string; eventId: string; processedAt: number }>(
       `INSERT INTO processed_events (platform, event_id, processed_at) VALUES (@platform, @eventId, @processedAt)
        ON CONFLICT DO NOTHING`,
     ),
     sweepOldEvents: db.prepare<[number]>('DELETE FROM processed_events WHERE processed_at < ?'),
+    insertInboxEntry: db.prepare<{ platform: string; eventId: string; platformUserId: string; payload: string; receivedAt: number }>(
+      `INSERT INTO inbox (platform, event_id, platform_user_id, received_at, payload)
+       VALUES (@platform, @eventId, @platformUserId, @receivedAt, @payload) ON CONFLICT DO NOTHING`,
+    ),
+    inboxEntries: db.prepare<[string], InboxRow>('SELECT * FROM inbox WHERE platform = ? ORDER BY received_at, rowid'),
+    dropInboxEntry: db.prepare<{ platform: string; eventId: string }>('DELETE FROM inbox WHERE platform = @platform AND event_id = @eventId'),
+    countInboxAttempt: db.prepare<{ platform: string; eventId: string }>(
+      'UPDATE inbox SET attempts = attempts + 1 WHERE platform = @platform AND event_id = @eventId',
+    ),
+    sweepOldInbox: db.prepare<[number]>('DELETE FROM inbox WHERE received_at < ?'),
+    failPendingTurns: db.prepare<[string]>(`UPDATE turns SET status = 'failed', failure = ? WHERE status = 'pending'`),
+    forgetInbox: db.prepare<[number]>(
+      'DELETE FROM inbox WHERE (platform, platform_user_id) = (SELECT platform, platform_user_id FROM users WHERE id = ?)',
+    ),
     finishTurn: db.prepare<{ turnId: number; status: TurnStatus; answer: string | null; failure: string | null }>(
       'UPDATE turns SET status = @status, answer = @answer, failure = @failure WHERE id = @turnId',
     ),

@@ -316,6 +316,9 @@ describe('Store privacy', () => {
       const aliceBefore = store.exportUser(alice.id)!;
       const bobBefore = store.exportUser(bob.id)!;
       const aliceTurnIds = turnsByUser.get(alice.id)!.map((turn) => turn.id);
+      // Messages received but not answered yet: alice's go with her, bob's stay.
+      store.keepDelivery({ platform: 'telegram', eventId: '901', platformUserId: '1001', payload: '{"text":"alice secret question unanswered"}' });
+      store.keepDelivery({ platform: 'telegram', eventId: '902', platformUserId: '1002', payload: '{"text":"bob waiting"}' });
 
       const result = store.forgetUser(alice.id);
       assert.deepEqual(result, {
@@ -326,7 +329,9 @@ describe('Store privacy', () => {
         turns: 100,
         media: mediaCount.get(alice.id),
         deliveries: 100,
+        inbox: 1,
       });
+      assert.deepEqual(store.unansweredDeliveries('telegram').map((entry) => entry.eventId), ['902']);
 
       // Generic over the schema, so a table added later without a forget path fails here.
       const tables = fixture.db
@@ -341,6 +346,7 @@ describe('Store privacy', () => {
         // Holds only platform delivery ids and times: nothing links it to a person.
         if (table === 'processed_events') continue;
         if (table === 'users') remaining = countRows(fixture, 'SELECT count(*) FROM users WHERE id = ?', alice.id);
+        else if (table === 'inbox') remaining = countRows(fixture, "SELECT count(*) FROM inbox WHERE platform_user_id = '1001'");
         else if (names.has('user_id')) remaining = countRows(fixture, `SELECT count(*) FROM "${table}" WHERE user_id = ?`, alice.id);
         else if (names.has('turn_id'))
           remaining = countRows(fixture, `SELECT count(*) FROM "${table}" WHERE turn_id IN (SELECT value FROM json_each(?))`, JSON.stringify(aliceTurnIds));
@@ -383,6 +389,41 @@ describe('processed platform events', () => {
       assert.equal(store.sweepEventsOlderThan(2_000), 1);
       assert.equal(store.isEventProcessed(event), false);
       assert.equal(store.isEventProcessed({ platform: 'telegram', eventId: '43' }), true);
+    } finally {
+      store.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the delivery inbox', () => {
+  test('a kept delivery stays until its answer is recorded; an album answer settles every part; answered ones are not kept again', () => {
+    const folder = fs.mkdtempSync(os.tmpdir() + '/seed-');
+    const store = new Store(openDatabase(path.join(folder, 'inbox.sqlite')));
+    try {
+      const keep = (eventId: string) => store.keepDelivery({ platform: 'telegram', eventId, platformUserId: '7', payload: `{"update_id":${eventId}}` });
+      const waiting = () => store.unansweredDeliveries('telegram').map((entry) => entry.eventId);
+      for (const id of ['1', '2', '3', '4']) keep(id);
+      keep('1');
+      assert.deepEqual(waiting(), ['1', '2', '3', '4'], 'keeping twice keeps once, in order');
+
+      const user = store.ensureUser({ platform: 'telegram', platformUserId: '7' });
+      const conversation = store.currentConversation(user.id, '7');
+      const begin = () => store.beginTurn({ conversationId: conversation.id, userId: user.id, question: 'q', questionSource: 'text', mediaRetentionMs: 1 }).turn;
+      store.completeTurn(begin().id, 'an answer', { platform: 'telegram', eventId: '1' });
+      store.failTurn(begin().id, 'model-failed', undefined, { platform: 'telegram', eventId: 'album:9', inboxIds: ['2', '3'] });
+      assert.deepEqual(waiting(), ['4']);
+      keep('1');
+      assert.deepEqual(waiting(), ['4'], 'an answered delivery is not kept again');
+
+      const pending = begin();
+      store.noteReplay({ platform: 'telegram', eventId: '4' });
+      assert.equal(store.unansweredDeliveries('telegram')[0]!.attempts, 1);
+      assert.equal(store.failInterruptedTurns('interrupted'), 1);
+      const turns = store.exportUser(user.id)!.conversations.flatMap((item) => item.turns);
+      assert.deepEqual(turns.find((turn) => turn.id === pending.id)?.status, 'failed');
+      store.dropDelivery({ platform: 'telegram', eventId: '4' });
+      assert.deepEqual(waiting(), []);
     } finally {
       store.close();
       fs.rmSync(folder, { recursive: true, force: true });

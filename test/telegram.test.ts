@@ -204,7 +204,7 @@ describe('webhook mode', () => {
     const port = harness.platform.webhookPort!;
     assert.equal(harness.telegram.calls.find((call) => call.method === 'setWebhook')?.params.secret_token, 'hook-secret');
     const post = (body: unknown, secret: string) =>
-      fetch(`http://127.0.0.1:${port}/`, {
+      fetch(`http://127.0.0.1:${port}/telegram`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
         body: JSON.stringify(body),

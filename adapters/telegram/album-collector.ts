@@ -43,8 +43,10 @@ function mergeAlbum(groupId: string, parts: readonly IncomingTurn[]): IncomingTu
   return {
     ...first,
     ...(captioned?.text ? { text: captioned.text } : {}),
-    // One delivery for the whole album: a redelivered album is recognised as answered.
+    // One delivery for the whole album: a redelivered album is recognised as answered, and the
+    // answer settles each update the album came in.
     eventId: `album:${groupId}`,
+    inboxIds: ordered.flatMap((part) => (part.eventId === undefined ? [] : [part.eventId])),
     images: ordered.flatMap((part) => part.images ?? []),
   };
 }

@@ -15,6 +15,8 @@ export const telegramSettings = z.object({
     .default('https://api.telegram.org')
     .transform((root) => root.replace(/\/+$/, '')),
   TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+  // Loopback by default: a TLS proxy in front forwards to it, and nothing else can reach it.
+  TELEGRAM_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   TELEGRAM_WEBHOOK_PORT: positiveInteger.max(65535).default(8080),
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, 'letters, digits, _ and -, at most 256').optional().meta({ secret: true }),
   TELEGRAM_ALBUM_WINDOW_MS: positiveInteger.max(10_000).default(1200),

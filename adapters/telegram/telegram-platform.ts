@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Bot, GrammyError, HttpError, webhookCallback, type Context } from 'grammy';
-import type { LanguageCode } from 'grammy/types';
+import { Bot, GrammyError, HttpError, type Context } from 'grammy';
+import type { LanguageCode, Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { PlatformStartError, type Inbox, type IncomingTurn, type Logger, type Platform, type PlatformMaker } from '../../core/index.js';
@@ -11,6 +11,7 @@ import { TELEGRAM_PLATFORM, toIncomingTurn } from './inbound.js';
 import { telegramReplyChannel } from './reply-channel.js';
 import type { TelegramSettings } from './settings.js';
 import { OFFICIAL_DOWNLOAD_LIMIT_BYTES, withFileMethods } from './telegram-files.js';
+import { startWebhookServer } from './webhook-server.js';
 
 export interface TelegramPlatformOptions {
   readonly token: string;
@@ -28,9 +29,11 @@ export interface TelegramWebhook {
   readonly mode: 'webhook';
   /** The public https address Telegram posts to. */
   readonly url: string;
-  /** The local port the webhook server listens on; 0 picks a free one. */
+  /** The local address and port the webhook server listens on; port 0 picks a free one. */
+  readonly host: string;
   readonly port: number;
-  readonly secret?: string;
+  /** Required: without it anyone who finds the URL can send updates "from" any user. */
+  readonly secret: string | undefined;
 }
 
 export interface TelegramPlatform extends Platform {
@@ -53,10 +56,32 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   let inbox: Inbox | undefined;
   let runner: RunnerHandle | undefined;
   let server: Server | undefined;
+  const replays = new Set<Promise<void>>();
+
+  // Every update is kept before Telegram hears it arrived: the next getUpdates (whose offset
+  // confirms this batch) cannot be sent before this call has returned.
+  bot.api.config.use(async (previous, method, payload, signal) => {
+    const result = await previous(method, payload, signal);
+    if (method === 'getUpdates' && result.ok) for (const update of result.result as Update[]) keep(update);
+    return result;
+  });
+
+  function keep(update: Update): void {
+    const from = update.message?.from?.id;
+    inbox!.journal.keep({ platform: TELEGRAM_PLATFORM, eventId: String(update.update_id), userId: from === undefined ? '' : String(from), payload: JSON.stringify(update) });
+  }
+
+  /** Handles an update without waiting for its answer (webhooks, replays after a restart). */
+  function handleInBackground(update: Update): void {
+    const work = bot.handleUpdate(update).catch((error: unknown) => logger.error({ err: error }, 'telegram update failed'));
+    replays.add(work);
+    void work.finally(() => replays.delete(work));
+  }
 
   const deliver = (turn: IncomingTurn, chatType: string): Promise<void> =>
     inbox!.receive(turn, telegramReplyChannel(bot.api, { chatId: Number(turn.chatId), chatType, ...messageIdOf(turn) }));
   const albums = new AlbumCollector(options.albumWindowMs, (turn, chatType) => void deliver(turn, chatType));
+  const waitForAnswers = receive.mode !== 'webhook';
 
   bot.use(sequentialize((context: Context) => context.chat?.id.toString()));
   bot.on('message', async (context) => {
@@ -67,6 +92,8 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
     });
     if (inbound.kind === 'ignore') {
       logger.debug({ reason: inbound.reason }, 'telegram message ignored');
+      // Nothing of a message not meant for the bot is kept.
+      inbox!.journal.drop(TELEGRAM_PLATFORM, String(context.update.update_id));
       return;
     }
     const groupId = context.message.media_group_id;
@@ -77,8 +104,10 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
     const work = deliver(inbound.turn, context.chat.type);
     // A webhook answers Telegram at once, so a long answer never makes Telegram resend the
     // update; long polling waits for the turn, one chat at a time.
-    if (receive.mode !== 'webhook') await work;
+    if (waitForAnswers) await work;
   });
+  // Anything else (edits, reactions) is not asked for, but a kept copy must not linger.
+  bot.use((context) => inbox!.journal.drop(TELEGRAM_PLATFORM, String(context.update.update_id)));
   bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram update failed'));
 
   return {
@@ -90,30 +119,45 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
     },
     async start(target) {
       inbox = target;
+      if (receive.mode === 'webhook' && !receive.secret) {
+        throw new PlatformStartError(
+          'Webhook mode needs TELEGRAM_WEBHOOK_SECRET, or anyone who finds the address can send messages as any user. Set it to a random string of letters and digits, for example the output of: openssl rand -hex 32',
+          2,
+        );
+      }
       try {
         await bot.init();
         for (const menu of telegramCommandMenus()) {
           await bot.api.setMyCommands(menu.commands, menu.languageCode ? { language_code: menu.languageCode as LanguageCode } : {});
         }
+        // Answered before anything new, in the order they came.
+        for (const kept of target.journal.replay(TELEGRAM_PLATFORM)) handleInBackground(JSON.parse(kept.payload) as Update);
         if (receive.mode === 'webhook') {
-          server = await startWebhookServer(bot, receive);
-          await bot.api.setWebhook(receive.url, {
-            allowed_updates: ['message'],
-            ...(receive.secret ? { secret_token: receive.secret } : {}),
+          server = await startWebhookServer({
+            host: receive.host,
+            port: receive.port,
+            path: new URL(receive.url).pathname,
+            secret: receive.secret!,
+            onUpdate: (update) => {
+              keep(update);
+              handleInBackground(update);
+            },
           });
-          logger.info({ port: receive.port }, 'telegram bot receiving updates by webhook');
+          await bot.api.setWebhook(receive.url, { allowed_updates: ['message'], secret_token: receive.secret! });
+          logger.info({ port: this.webhookPort }, 'telegram bot receiving updates by webhook');
         } else {
           runner = run(bot, { runner: { fetch: { allowed_updates: ['message'] } } });
           void runner.task()?.catch((error: unknown) => logger.error({ err: error }, 'telegram polling stopped'));
           logger.info({ username: bot.botInfo.username }, 'telegram bot polling for updates');
         }
       } catch (error) {
-        throw describeStartError(error, options.apiRoot);
+        throw describeStartError(error, options.apiRoot, receive);
       }
     },
     async stop() {
       if (runner?.isRunning()) await runner.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      while (replays.size > 0) await Promise.all([...replays]);
       albums.flushAll();
       await inbox?.idle();
     },
@@ -124,15 +168,11 @@ function messageIdOf(turn: IncomingTurn): { messageId?: number } {
   return turn.messageId === undefined ? {} : { messageId: Number(turn.messageId) };
 }
 
-async function startWebhookServer(bot: Bot, webhook: TelegramWebhook): Promise<Server> {
-  const handle = webhookCallback(bot, 'http', webhook.secret ? { secretToken: webhook.secret } : {});
-  const server = createServer((request, response) => void handle(request, response));
-  await new Promise<void>((resolve) => server.listen(webhook.port, resolve));
-  return server;
-}
-
 /** One line the person running the bot can act on, for the failures they can fix. */
-function describeStartError(error: unknown, apiRoot: string): unknown {
+function describeStartError(error: unknown, apiRoot: string, receive: TelegramPlatformOptions['receive']): unknown {
+  if (receive?.mode === 'webhook' && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return new PlatformStartError(`The webhook port ${receive.port} is already in use by another program. Set TELEGRAM_WEBHOOK_PORT to a free port.`, 2, { cause: error });
+  }
   if (error instanceof GrammyError && error.error_code === 401) {
     return new PlatformStartError('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). Copy the token again from @BotFather.', 2, { cause: error });
   }
@@ -159,8 +199,9 @@ export function telegramFromSettings(settings: TelegramSettings): PlatformMaker 
       ? {
           mode: 'webhook',
           url: settings.TELEGRAM_WEBHOOK_URL,
+          host: settings.TELEGRAM_WEBHOOK_HOST,
           port: settings.TELEGRAM_WEBHOOK_PORT,
-          ...(settings.TELEGRAM_WEBHOOK_SECRET ? { secret: settings.TELEGRAM_WEBHOOK_SECRET } : {}),
+          secret: settings.TELEGRAM_WEBHOOK_SECRET,
         }
       : { mode: 'polling' },
   });

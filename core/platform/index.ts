@@ -1,7 +1,9 @@
 export type {
   ChannelCapabilities,
+  DeliveryJournal,
   DraftCapability,
   Inbox,
+  KeptDelivery,
   OutgoingVoiceNote,
   PlatformContext,
   PlatformMaker,
@@ -13,4 +15,5 @@ export type {
   SentMessage,
 } from './platform.js';
 export { PlatformError, PlatformStartError } from './platform.js';
+export { StoreDeliveryJournal } from './delivery-journal.js';
 export { TurnDelivery } from './turn-delivery.js';

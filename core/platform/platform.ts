@@ -90,6 +90,35 @@ export interface Inbox {
   receive(turn: IncomingTurn, channel: ReplyChannel, options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Resolves once every turn received so far has been delivered. */
   idle(): Promise<void>;
+  /** Where deliveries wait, durably, until they are answered. */
+  readonly journal: DeliveryJournal;
+}
+
+/**
+ * At-least-once delivery: an adapter keeps each delivery here before it tells the platform the
+ * delivery arrived (before Telegram's next getUpdates offset, before a webhook's 200), and hands
+ * the unanswered ones to the inbox again when it starts. A delivery leaves the journal when its
+ * answer is recorded, or when the adapter drops it (not addressed to the bot); the idempotency
+ * record of answered deliveries keeps a replay from answering twice.
+ */
+export interface DeliveryJournal {
+  keep(delivery: KeptDelivery): void;
+  drop(platform: string, eventId: string): void;
+  /**
+   * The platform's unanswered deliveries, oldest first, each counted as one more attempt; one
+   * that was tried too often (it keeps killing the process) is dropped and logged instead.
+   */
+  replay(platform: string): KeptDelivery[];
+}
+
+export interface KeptDelivery {
+  readonly platform: string;
+  /** The id the turn will carry as `eventId` (or, for an album, one of its `inboxIds`). */
+  readonly eventId: string;
+  /** The platform user it came from, so forget-me deletes it too. */
+  readonly userId: string;
+  /** The platform's own payload, enough to handle the delivery again. */
+  readonly payload: string;
 }
 
 /** The one lifecycle every platform has. */

@@ -1,6 +1,8 @@
+import type { Store } from '../../storage/index.js';
 import type { Assistant } from '../assistant.js';
 import type { Logger } from '../log.js';
 import type { IncomingTurn, ReplyPart } from '../turn.js';
+import { StoreDeliveryJournal } from './delivery-journal.js';
 import { PlatformError, type DraftCapability, type Inbox, type ReplyChannel, type SentMessage } from './platform.js';
 
 /** A typing indicator that lasts about 5 s needs renewing a little before it fades. */
@@ -15,11 +17,15 @@ const DEFAULT_TYPING_INTERVAL_MS = 4000;
  */
 export class TurnDelivery implements Inbox {
   private readonly inProgress = new Set<Promise<void>>();
+  private readonly assistant: Assistant;
+  private readonly logger: Logger;
+  readonly journal: StoreDeliveryJournal;
 
-  constructor(
-    private readonly assistant: Assistant,
-    private readonly logger: Logger,
-  ) {}
+  constructor(dependencies: { readonly assistant: Assistant; readonly store: Store; readonly logger: Logger }) {
+    this.assistant = dependencies.assistant;
+    this.logger = dependencies.logger;
+    this.journal = new StoreDeliveryJournal(dependencies.store, dependencies.logger);
+  }
 
   receive(turn: IncomingTurn, channel: ReplyChannel, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     const log = this.logger.child({ platform: turn.platform });
@@ -69,6 +75,8 @@ export class TurnDelivery implements Inbox {
     } catch (error) {
       if (error instanceof PlatformError && error.kind === 'recipient-gone') {
         log.info('the person blocked the bot or left the chat; answer dropped');
+        // Nobody to answer after a restart either.
+        for (const eventId of turn.inboxIds ?? (turn.eventId ? [turn.eventId] : [])) this.journal.drop(turn.platform, eventId);
         return;
       }
       throw error;

@@ -34,7 +34,7 @@ export async function startDiscordHarness(options: { model?: ScriptedVisionModel
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
   });
-  const delivery = new TurnDelivery(assistant, options.logger ?? silentLogger());
+  const delivery = new TurnDelivery({ assistant, store, logger: options.logger ?? silentLogger() });
   const makeBot = (): DiscordPlatform =>
     createDiscordPlatform({
       token: discord.token,

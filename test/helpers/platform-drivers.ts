@@ -228,7 +228,7 @@ export const discordDriver: DriverFactory = async (options = {}) => {
 export const consoleDriver: DriverFactory = async (options = {}) => {
   const model = options.model ?? describingModel();
   const assistant = makeHarness(model, options.speech ? { speech: options.speech } : {});
-  const delivery = new TurnDelivery(assistant.assistant, silentLogger());
+  const delivery = new TurnDelivery({ assistant: assistant.assistant, store: assistant.store, logger: silentLogger() });
   const folder = makeTempFolder();
   const chats: ConsoleChat[] = [];
   let files = 0;
@@ -316,7 +316,7 @@ function partRecorder(): { output: Writable; parts: string[] } {
 export const inMemoryDriver: DriverFactory = async (options = {}) => {
   const model = options.model ?? describingModel();
   const assistant = makeHarness(model, options.speech ? { speech: options.speech } : {});
-  const delivery = new TurnDelivery(assistant.assistant, silentLogger());
+  const delivery = new TurnDelivery({ assistant: assistant.assistant, store: assistant.store, logger: silentLogger() });
   const platform = new InMemoryPlatform();
   await platform.start(delivery);
   let people = 0;

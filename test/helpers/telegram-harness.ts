@@ -56,10 +56,10 @@ export async function startTelegramHarness(
     albumWindowMs: options.albumWindowMs ?? 150,
     downloadLimitBytes: 20 * 1024 * 1024,
     receive: options.webhookSecret
-      ? { mode: 'webhook', url: 'https://bot.example/telegram', port: 0, secret: options.webhookSecret }
+      ? { mode: 'webhook', url: 'https://bot.example/telegram', host: '127.0.0.1', port: 0, secret: options.webhookSecret }
       : { mode: 'polling' },
   });
-  const delivery = new TurnDelivery(assistant, options.logger ?? silentLogger());
+  const delivery = new TurnDelivery({ assistant, store, logger: options.logger ?? silentLogger() });
   await platform.start(delivery);
   return {
     telegram,
