@@ -11,6 +11,7 @@ import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
 import { PLATFORMS } from './registry.js';
+import { startUpProblem } from './start-up-errors.js';
 
 const USAGE =
   'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, or npm start -- transcribe NOTE.ogg [--language CODE]';
@@ -70,7 +71,15 @@ export async function runCli(
       : command === 'describe'
         ? { vision: true, speech: voicePath !== undefined }
         : { vision: true, speech: true };
-  const app = await startApp({ config, defaultLogLevel: runsBots ? 'info' : 'error', needs, ...overrides });
+  let app: App;
+  try {
+    app = await startApp({ config, defaultLogLevel: runsBots ? 'info' : 'error', needs, ...overrides });
+  } catch (error) {
+    const problem = startUpProblem(error, config.DATA_DIR);
+    if (problem === undefined) throw error;
+    process.stderr.write(`${problem}\n`);
+    return 2;
+  }
   try {
     if (command === 'describe' || command === 'transcribe') {
       const hint = needs.vision && app.setupHint ? app.setupHint : needs.speech ? app.speechSetupHint : undefined;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openDatabase, migrate, LATEST_SCHEMA_VERSION } from '../storage/index.js';
+import { openDatabase, migrate, LATEST_SCHEMA_VERSION, APPLICATION_ID, DatabaseOpenError } from '../storage/index.js';
 
 let folder = '';
 let fileCount = 0;
@@ -237,10 +237,54 @@ describe('storage migrations', () => {
     newer.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     newer.close();
     assert.throws(() => openDatabase(filePath), /newer/);
+    assert.throws(
+      () => openDatabase(filePath),
+      (error) => error instanceof DatabaseOpenError && error.problem === 'newer' && error.schemaVersion === LATEST_SCHEMA_VERSION + 1,
+    );
 
     const current = openDatabase(freshPath());
     assert.throws(() => migrate(current, 1), /downgrad/);
     assert.throws(() => migrate(current, LATEST_SCHEMA_VERSION + 1), RangeError);
     current.close();
+  });
+
+  test('a database is stamped as this program\u2019s; another program\u2019s is refused and left untouched', () => {
+    const fresh = openDatabase(freshPath());
+    assert.equal(fresh.pragma('application_id', { simple: true }), APPLICATION_ID);
+    fresh.close();
+
+    // A file from a release before the stamp is recognised by its schema, and stamped.
+    const olderPath = freshPath();
+    const older = databaseAtVersion(olderPath, 3);
+    insertRealisticRows(older, 3);
+    older.close();
+    const upgraded = openDatabase(olderPath);
+    assert.equal(upgraded.pragma('application_id', { simple: true }), APPLICATION_ID);
+    assert.equal(userVersion(upgraded), LATEST_SCHEMA_VERSION);
+    upgraded.close();
+
+    const refused = (problem: string) => (error: unknown) => error instanceof DatabaseOpenError && error.problem === problem;
+    const notesPath = freshPath();
+    const notes = new Database(notesPath);
+    notes.exec('CREATE TABLE notes (body TEXT)');
+    notes.close();
+    assert.throws(() => openDatabase(notesPath), refused('foreign'));
+    const reopened = new Database(notesPath);
+    assert.deepEqual(tableNames(reopened), ['notes']);
+    assert.equal(userVersion(reopened), 0);
+    reopened.close();
+
+    const versionedPath = freshPath();
+    const versioned = new Database(versionedPath);
+    versioned.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY)');
+    versioned.pragma('user_version = 2');
+    versioned.close();
+    assert.throws(() => openDatabase(versionedPath), refused('foreign'));
+
+    const stampedPath = freshPath();
+    const stamped = new Database(stampedPath);
+    stamped.pragma('application_id = 42');
+    stamped.close();
+    assert.throws(() => openDatabase(stampedPath), refused('foreign'));
   });
 });

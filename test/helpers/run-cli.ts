@@ -19,6 +19,8 @@ export function runEntry(
     cwd?: string;
     /** For long-running entry points: sends SIGTERM once this settles, as a service manager would. */
     stopWhen?: Promise<unknown>;
+    /** Runs it as this user (and the group of the same number); needs root. For permission checks, which root bypasses. */
+    uid?: number;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -26,6 +28,7 @@ export function runEntry(
       cwd: options.cwd ?? REPOSITORY,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.environment },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     });
     let stdout = '';
     let stderr = '';

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION, openDatabase, Store } from '../storage/index.js';
+import { runEntry, type CliResult } from './helpers/run-cli.js';
+import { makeTempFolder } from './helpers/temp-folder.js';
+
+/*
+ * Start-up problems with the data folder or the database file: the real entry point, run as
+ * `npm start` runs it, prints one line saying what is wrong and what to do (naming DATA_DIR), no
+ * stack trace, and exits 2. Every condition here is real: files, folders, permissions, a lock held
+ * by another process; nothing is simulated inside SQLite.
+ *
+ * Root may write anything, so the permission cases run the entry point as the user "nobody" when
+ * this suite runs as root, and as the current user otherwise.
+ */
+
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+const folder = makeTempFolder();
+const isRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+let count = 0;
+
+before(() => {
+  // Another user must be able to reach the folders inside it (mkdtemp makes it private).
+  chmodSync(folder.path, 0o755);
+});
+after(() => folder.remove());
+
+/** A fresh, empty DATA_DIR path (not created). */
+const dataDirPath = (name: string) => join(folder.path, `${++count}-${name}`);
+
+function start(dataDir: string, options: { asOtherUser?: boolean } = {}): Promise<CliResult> {
+  return runEntry('bots/main.ts', ['console'], {
+    environment: { DATA_DIR: dataDir, MODELS_DIR: join(folder.path, 'no-models'), HOME: folder.path },
+    ...(options.asOtherUser && isRoot ? { uid: NOBODY } : {}),
+  });
+}
+
+/** One line on standard error, matching `what`, naming DATA_DIR; nothing else; exit code 2. */
+function assertOneLine(result: CliResult, what: RegExp): void {
+  assert.equal(result.code, 2, `exit code; standard error was:\n${result.stderr}`);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /^[^\n]+\n$/, `one line expected, got:\n${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at |node:internal|Error\b|SQLITE_/);
+  assert.match(result.stderr, /DATA_DIR/);
+  assert.match(result.stderr, what);
+}
+
+/** A real database of this program with a few questions and photos in it, closed cleanly. */
+function realDatabase(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const filePath = join(dataDir, 'seed.sqlite');
+  const store = new Store(openDatabase(filePath));
+  const user = store.ensureUser({ platform: 'telegram', platformUserId: '1' });
+  const conversation = store.currentConversation(user.id, 'dm');
+  for (let index = 0; index < 40; index++) {
+    const { turn } = store.beginTurn({
+      conversationId: conversation.id,
+      userId: user.id,
+      question: `question ${index}`,
+      questionSource: 'text',
+      media: [{ mediaType: 'image/jpeg', width: 64, height: 64, data: Buffer.alloc(6000, index) }],
+      mediaRetentionMs: 3_600_000,
+    });
+    store.completeTurn(turn.id, `answer ${index}`);
+  }
+  store.close();
+  return filePath;
+}
+
+describe('start-up problems with DATA_DIR and the database: one line, exit 2', () => {
+  test('DATA_DIR is a file, or lies under one', async () => {
+    const file = dataDirPath('a-file');
+    writeFileSync(file, 'not a folder');
+    assertOneLine(await start(file), /is not a folder: it, or a folder above it, is a file/);
+    assertOneLine(await start(join(file, 'data')), /is not a folder/);
+  });
+
+  test('the database path is a folder', async () => {
+    const dataDir = dataDirPath('db-is-folder');
+    mkdirSync(join(dataDir, 'seed.sqlite'), { recursive: true });
+    assertOneLine(await start(dataDir), /seed\.sqlite in DATA_DIR is a folder, not a file/);
+  });
+
+  test('the database file is random bytes', async () => {
+    const dataDir = dataDirPath('random');
+    mkdirSync(dataDir);
+    const bytes = Buffer.alloc(64 * 1024);
+    for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 2654435761) >>> 24;
+    writeFileSync(join(dataDir, 'seed.sqlite'), bytes);
+    assertOneLine(await start(dataDir), /is not a database file\. Move it away/);
+  });
+
+  test('the database file is cut short', async () => {
+    const dataDir = dataDirPath('truncated');
+    const filePath = realDatabase(dataDir);
+    truncateSync(filePath, Math.floor(statSync(filePath).size / 2));
+    assertOneLine(await start(dataDir), /is damaged or cut short\. Restore it from a backup/);
+  });
+
+  test('the database belongs to another program', async () => {
+    const dataDir = dataDirPath('foreign');
+    mkdirSync(dataDir);
+    const other = new Database(join(dataDir, 'seed.sqlite'));
+    other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('shopping list');");
+    other.close();
+    assertOneLine(await start(dataDir), /belongs to another program\. Set DATA_DIR to a folder for this bot alone/);
+    // Untouched: none of our tables were added to it.
+    const after = new Database(join(dataDir, 'seed.sqlite'));
+    assert.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(), ['notes']);
+    after.close();
+
+    // Another program that stamps its own application id, even with a users table and a version.
+    const stamped = dataDirPath('foreign-stamped');
+    mkdirSync(stamped);
+    const app = new Database(join(stamped, 'seed.sqlite'));
+    app.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)');
+    app.pragma('user_version = 3');
+    app.pragma('application_id = 1234');
+    app.close();
+    assertOneLine(await start(stamped), /belongs to another program/);
+  });
+
+  test('the database was written by a newer version', async () => {
+    const dataDir = dataDirPath('newer');
+    const filePath = realDatabase(dataDir);
+    const db = new Database(filePath);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    const result = await start(dataDir);
+    assertOneLine(result, /written by a newer version of this bot/);
+    assert.ok(result.stderr.includes(`schema ${LATEST_SCHEMA_VERSION + 1}; this one knows up to ${LATEST_SCHEMA_VERSION}`));
+  });
+
+  test('another process holds the database locked', async () => {
+    const dataDir = dataDirPath('locked');
+    const filePath = realDatabase(dataDir);
+    const holder = await holdExclusiveLock(filePath);
+    try {
+      assertOneLine(await start(dataDir), /is in use by another process\. If the bot is already running, stop it first/);
+    } finally {
+      holder.stdin?.end();
+      await new Promise((resolve) => holder.once('close', resolve));
+    }
+  });
+
+  test(`DATA_DIR that cannot be written${isRoot ? ' (run as the user nobody)' : ''}`, async () => {
+    const locked = dataDirPath('not-writable');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    // Empty: the database file cannot be created.
+    assertOneLine(await start(locked, { asOtherUser: true }), /I cannot create files in DATA_DIR \(.*not-writable\)\. Let the user that runs the bot write there/);
+    // Missing, under a folder that cannot be written: it cannot be created.
+    assertOneLine(await start(join(locked, 'data'), { asOtherUser: true }), /I cannot create files in DATA_DIR/);
+  });
+
+  test(`a database file that cannot be written${isRoot ? ' (run as the user nobody)' : ''}`, async () => {
+    const dataDir = dataDirPath('read-only');
+    const filePath = realDatabase(dataDir);
+    // The folder is open to all, so only the file itself is read-only.
+    chmodSync(dataDir, 0o777);
+    chmodSync(filePath, 0o444);
+    const before = readFileSync(filePath);
+    assertOneLine(await start(dataDir, { asOtherUser: true }), /seed\.sqlite in DATA_DIR is read-only\. Let the user that runs the bot write it/);
+    assert.ok(readFileSync(filePath).equals(before), 'the read-only file was changed');
+  });
+});
+
+/** A second process that opens the database with an exclusive lock, writes, and keeps it until its standard input closes. */
+async function holdExclusiveLock(filePath: string): Promise<ChildProcess> {
+  const code = `
+    const Database = require('better-sqlite3');
+    const db = new Database(${JSON.stringify(filePath)});
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS held (x); INSERT INTO held VALUES (1); COMMIT');
+    process.stdout.write('holding\\n');
+    process.stdin.resume();
+    process.stdin.on('end', () => db.close());
+  `;
+  const child = spawn(process.execPath, ['-e', code], { cwd: REPOSITORY, stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => reject(new Error(`the lock holder exited with ${String(status)}`)));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('holding')) resolve();
+    });
+  });
+  return child;
+}
