@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, openDatabase, Store } from '../storage/index.js';
+import { startFakeTelegram } from './helpers/fake-telegram.js';
 import { runEntry, type CliResult } from './helpers/run-cli.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
@@ -168,6 +170,35 @@ describe('start-up problems with DATA_DIR and the database: one line, exit 2', (
     const before = readFileSync(filePath);
     assertOneLine(await start(dataDir, { asOtherUser: true }), /seed\.sqlite in DATA_DIR is read-only\. Let the user that runs the bot write it/);
     assert.ok(readFileSync(filePath).equals(before), 'the read-only file was changed');
+  });
+});
+
+describe('start-up problems of a platform: one line, exit 2', () => {
+  test('the Telegram webhook port is in use by another program', async () => {
+    const telegram = await startFakeTelegram();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const result = await runEntry('bots/main.ts', [], {
+        environment: {
+          TELEGRAM_BOT_TOKEN: telegram.token,
+          TELEGRAM_API_ROOT: telegram.apiRoot,
+          TELEGRAM_WEBHOOK_URL: 'https://bot.example/telegram',
+          TELEGRAM_WEBHOOK_SECRET: 'hook-secret',
+          TELEGRAM_WEBHOOK_PORT: String(port),
+          DATA_DIR: dataDirPath('webhook'),
+          MODELS_DIR: join(folder.path, 'no-models'),
+          HOME: folder.path,
+          LOG_LEVEL: 'silent',
+        },
+      });
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stderr, `The webhook port ${port} is already in use by another program. Set TELEGRAM_WEBHOOK_PORT to a free port.\n`);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+      await telegram.close();
+    }
   });
 });
 
