@@ -1,5 +1,5 @@
 import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
-import { parseCommand, runCommand } from './commands/index.js';
+import { COMMAND_TABLE, parseCommand, runCommand } from './commands/index.js';
 import type { Logger } from './log.js';
 import { MediaError, preprocessImage, type ImageLimits } from './media/index.js';
 import { isModelError, type VisionLanguageModel } from './models/index.js';
@@ -143,7 +143,9 @@ export class Assistant {
         messagesAfter: (updated) => language.withSetting(updated.language).messages,
       });
       log.info({ command: outcome.command }, 'command');
-      for (const text of splitForDelivery(outcome.text, options.maxPartLength)) yield { type: 'reply', text };
+      const messages = language.messages;
+      const privately = isPrivateCommand(outcome.command) ? { inGroup: messages.answeredPrivately, unreachable: messages.privateReplyUnreachable } : undefined;
+      for (const text of splitForDelivery(outcome.text, options.maxPartLength)) yield { type: 'reply', text, ...(privately ? { privately } : {}) };
       return 'replied';
     }
     if (turn.unsupportedContent) {
@@ -368,4 +370,9 @@ function failureReason(error: unknown): FailureReason {
   if (isModelError(error)) return MODEL_FAILURES[error.kind] ?? 'model-failed';
   if (error instanceof EmptyAnswerError) return 'empty-answer';
   return 'internal';
+}
+
+/** Commands whose answer concerns only the person asking (the table's `private` mark). */
+function isPrivateCommand(name: string): boolean {
+  return COMMAND_TABLE.some((command) => command.name === name && command.private);
 }

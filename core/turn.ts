@@ -80,5 +80,13 @@ export type ReplyPart =
   | { readonly type: 'draft'; readonly text: string; readonly turnId: number }
   | { readonly type: 'answer'; readonly role: 'gist' | 'detail'; readonly text: string; readonly turnId: number }
   | { readonly type: 'notice'; readonly text: string }
-  | { readonly type: 'reply'; readonly text: string }
+  | {
+      readonly type: 'reply';
+      readonly text: string;
+      /**
+       * The answer concerns only the person (their data, their settings): in a group it goes to
+       * them privately, and the group hears `inGroup`, or `unreachable` when that is not possible.
+       */
+      readonly privately?: { readonly inGroup: string; readonly unreachable: string };
+    }
   | { readonly type: 'problem'; readonly text: string; readonly reason: ProblemReason; readonly turnId?: number };

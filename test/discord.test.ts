@@ -197,6 +197,22 @@ describe('commands', () => {
   });
 });
 
+describe('personal commands in a server channel', () => {
+  test('/mydata typed in a server channel is answered by DM; the channel hears only that it was', async () => {
+    harness = await startDiscordHarness();
+    const { discord } = harness;
+    discord.dmMessage({ author: alice, content: 'is my private question safe?' });
+    await harness.messages(2);
+    const asked = discord.guildMessage({ author: alice, content: '/mydata', mentionsBot: true });
+    const direct = discord.dmChannelId(alice.id);
+    await harness.messages(3, direct);
+    await harness.delivery.idle();
+    const inChannel = discord.sentMessages(asked.channel_id).map((message) => message.content);
+    assert.deepEqual(inChannel, ['That concerns only you, so I answered you in a private message.']);
+    assert.match(discord.sentMessages(direct)[2]!.content, /^This is everything I have stored about you\..*is my private question safe\?/s);
+  });
+});
+
 describe('interactions delivered twice', () => {
   test('a slash command dispatched again is acknowledged once and answered once, also by a restarted bot', async () => {
     harness = await startDiscordHarness();

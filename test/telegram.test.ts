@@ -146,6 +146,39 @@ describe('groups', () => {
   });
 });
 
+describe('personal commands in groups', () => {
+  test('/mydata in a group goes to the person privately, and the group hears only that it did', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    telegram.sendText({ chat: aliceChat, from: alice, text: 'is my private question safe?' });
+    await harness.messages(2, aliceChat.id);
+    const group = groupChat({ id: -501 });
+    telegram.sendText({ chat: group, from: alice, text: '/mydata' });
+    assert.deepEqual(await harness.messages(1, group.id), ['That concerns only you, so I answered you in a private message.']);
+    const [data] = (await harness.messages(3, aliceChat.id)).slice(2);
+    assert.match(data!, /^This is everything I have stored about you\..*is my private question safe\?/s);
+    await harness.delivery.idle();
+    const inGroup = harness.telegram.sentMessages(group.id).map((message) => message.text ?? '');
+    assert.equal(inGroup.length, 1);
+    assert.ok(inGroup.every((text) => !text.includes('private question')));
+  });
+
+  test('when the person never opened a private chat, the group is told how to, and the answer is not posted there', async () => {
+    harness = await startTelegramHarness();
+    const { telegram } = harness;
+    const group = groupChat({ id: -502 });
+    telegram.sendText({ chat: group, from: bob, text: `@${telegram.botInfo.username} what is this?` });
+    await harness.messages(2, group.id);
+    telegram.failNext('sendMessage', { errorCode: 403, description: "Forbidden: bot can't initiate conversation with a user" });
+    telegram.sendText({ chat: group, from: bob, text: '/settings' });
+    const [, , note] = await harness.messages(3, group.id);
+    assert.equal(note, 'That concerns only you, so I do not answer it here, and I could not message you privately. Open a private chat with me, send /start, then ask me there.');
+    await harness.delivery.idle();
+    assert.equal(harness.telegram.sentMessages(group.id).length, 3);
+    assert.equal(harness.telegram.sentMessages(bob.id).length, 0);
+  });
+});
+
 describe('faults and redelivery', () => {
   test('a message that is only a mention asks for a photo or a question', async () => {
     harness = await startTelegramHarness();

@@ -25,7 +25,7 @@ const CHANNEL: ChannelCapabilities = { maxPartLength: DISCORD_PART_LENGTH, typin
 export function messageReplyChannel(message: Message): ReplyChannel {
   const { channel } = message;
   return {
-    capabilities: CHANNEL,
+    capabilities: { ...CHANNEL, shared: !channel.isDMBased() },
     async sendText(text, options) {
       const sent = await translateErrors<{ id: string }>(() =>
         options.asReply

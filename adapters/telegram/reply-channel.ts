@@ -13,6 +13,8 @@ export interface TelegramChat {
   readonly chatType: string;
   /** The message being answered. */
   readonly messageId?: number;
+  /** Who asked: a private chat with a person has that person's id. */
+  readonly userId: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export function telegramReplyChannel(api: Api, chat: TelegramChat): ReplyChannel
       maxPartLength: TELEGRAM_PART_LENGTH,
       typingIntervalMs: TYPING_INTERVAL_MS,
       replyToQuestion: chat.chatType !== 'private',
+      shared: chat.chatType !== 'private',
     },
     async sendText(text, options) {
       const replyTo = options.asReply ? chat.messageId : undefined;
@@ -41,6 +44,8 @@ export function telegramReplyChannel(api: Api, chat: TelegramChat): ReplyChannel
     async showTyping() {
       await api.sendChatAction(chatId, 'typing');
     },
+    // Telegram refuses (403) when the person never opened a private chat with the bot.
+    privateFallback: () => telegramReplyChannel(api, { chatId: chat.userId, chatType: 'private', userId: chat.userId }),
     drafts: {
       async create(text) {
         const sent = await translateErrors(() => api.sendMessage(chatId, text, NO_PREVIEW));

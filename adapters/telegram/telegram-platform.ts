@@ -79,7 +79,7 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   }
 
   const deliver = (turn: IncomingTurn, chatType: string): Promise<void> =>
-    inbox!.receive(turn, telegramReplyChannel(bot.api, { chatId: Number(turn.chatId), chatType, ...messageIdOf(turn) }));
+    inbox!.receive(turn, telegramReplyChannel(bot.api, { chatId: Number(turn.chatId), chatType, userId: Number(turn.userId), ...messageIdOf(turn) }));
   const albums = new AlbumCollector(options.albumWindowMs, (turn, chatType) => void deliver(turn, chatType));
   const waitForAnswers = receive.mode !== 'webhook';
 

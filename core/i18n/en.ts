@@ -181,5 +181,8 @@ export const en: Messages = {
     'That took too long, so I stopped. Please try again, or send /settings length short for shorter answers.',
   contextTooLong: 'This conversation has grown too long for me. Send /new to start fresh, then ask again.',
   unexpectedError: 'Sorry, something went wrong on my side. Please try again.',
+  answeredPrivately: 'That concerns only you, so I answered you in a private message.',
+  privateReplyUnreachable:
+    'That concerns only you, so I do not answer it here, and I could not message you privately. Open a private chat with me, send /start, then ask me there.',
   defaultPhotoQuestion: 'What is in this photo?',
 };

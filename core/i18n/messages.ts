@@ -63,6 +63,10 @@ export interface Messages {
   readonly modelTimedOut: string;
   readonly contextTooLong: string;
   readonly unexpectedError: string;
+  /** Said in a group when the answer to a personal command went to the person privately. */
+  readonly answeredPrivately: string;
+  /** Said in a group when that private message could not be sent (the person never opened a chat with the bot). */
+  readonly privateReplyUnreachable: string;
   /** What the model is asked when a photo comes without a question. */
   readonly defaultPhotoQuestion: string;
 }

@@ -161,5 +161,7 @@ export const zh: Messages = {
   modelTimedOut: '回答用时太长，我停下了。请再试一次，或者发送 /settings length short 让回答更简短。',
   contextTooLong: '这段对话太长了。请发送 /new 开始新的对话，然后再问一次。',
   unexpectedError: '抱歉，我这边出了问题。请再试一次。',
+  answeredPrivately: '这只和你有关，所以我通过私信回复了你。',
+  privateReplyUnreachable: '这只和你有关，所以我不在这里回答，但我也无法给你发私信。请和我开一个私聊，发送 /start，然后在那里问我。',
   defaultPhotoQuestion: '这张照片里有什么？',
 };

@@ -16,6 +16,11 @@ export interface ChannelCapabilities {
   readonly typingIntervalMs?: number;
   /** The first part answers the question as a platform reply, so in a group it is clear whom it is for. */
   readonly replyToQuestion: boolean;
+  /**
+   * Others read along (a group, a server channel): answers that concern only the person go to
+   * `privateFallback()` instead.
+   */
+  readonly shared?: boolean;
 }
 
 /** A message the platform accepted; its id lets a later reply to it continue that conversation. */
@@ -60,7 +65,10 @@ export interface ReplyChannel {
   readonly drafts?: DraftCapability;
   /** Present where the platform has voice messages. */
   sendVoice?(note: OutgoingVoiceNote): Promise<SentMessage | undefined>;
-  /** Where the platform refuses a post here (no permission), a private place to answer the same person. */
+  /**
+   * A private place to answer the same person: for answers that concern only them when others
+   * read along, and where the platform refuses a post here (no permission).
+   */
   privateFallback?(): ReplyChannel;
 }
 

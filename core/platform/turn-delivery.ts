@@ -52,9 +52,14 @@ export class TurnDelivery implements Inbox {
         supportsDrafts: draft !== undefined,
         ...(signal ? { signal } : {}),
       });
+      const personal = new PersonalReplies(channel, log);
       for await (const part of parts) {
         if (part.type === 'draft') {
           await draft?.show(part.text);
+          continue;
+        }
+        if (part.type === 'reply' && part.privately && channel.capabilities.shared) {
+          await personal.send(part.text, part.privately);
           continue;
         }
         const options = { asReply: first && target.capabilities.replyToQuestion, kind: part.type };
@@ -84,6 +89,39 @@ export class TurnDelivery implements Inbox {
       typing.stop();
       // Also when the answer failed: a draft left on screen would read as the whole answer.
       await draft?.remove();
+    }
+  }
+}
+
+/**
+ * Answers that concern only the person (their data, their settings) when others read along: sent
+ * to them privately, and the group told so in one line; when no private message can reach them,
+ * the group is told how to open one, and the answer itself is never posted there.
+ */
+class PersonalReplies {
+  private state: 'not-started' | 'sent' | 'unreachable' = 'not-started';
+
+  constructor(
+    private readonly channel: ReplyChannel,
+    private readonly log: Logger,
+  ) {}
+
+  async send(text: string, notes: { readonly inGroup: string; readonly unreachable: string }): Promise<void> {
+    if (this.state === 'unreachable') return;
+    const privately = this.channel.privateFallback?.();
+    try {
+      if (!privately) throw new PlatformError('forbidden', 'This platform has no private messages.');
+      await privately.sendText(text, { asReply: false, kind: 'reply' });
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      this.log.info({ kind: error.kind }, 'a personal answer could not be sent privately');
+      this.state = 'unreachable';
+      await this.channel.sendText(notes.unreachable, { asReply: this.channel.capabilities.replyToQuestion, kind: 'notice' });
+      return;
+    }
+    if (this.state === 'not-started') {
+      await this.channel.sendText(notes.inGroup, { asReply: this.channel.capabilities.replyToQuestion, kind: 'notice' });
+      this.state = 'sent';
     }
   }
 }
