@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { discordUser, startFakeDiscord } from './helpers/fake-discord.js';
 import { privateChat, startFakeTelegram, telegramUser, type FakeTelegram } from './helpers/fake-telegram.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
@@ -139,5 +140,38 @@ describe('a crash in the middle of an answer loses no message', () => {
     restarted.kill('SIGTERM');
     await stopped(restarted);
     assertAnsweredOnce(telegram, folder.path);
+  });
+
+  test('Discord: messages received by a killed process are fetched again and answered after the restart, exactly once', async () => {
+    const discord = await startFakeDiscord();
+    const folder = makeTempFolder();
+    cleanups.push(() => folder.remove(), () => discord.close());
+    const environment = { DISCORD_BOT_TOKEN: discord.token, DISCORD_API_ROOT: discord.apiRoot, DATA_DIR: folder.path };
+    const bob = discordUser({ username: 'bob' });
+    const questions = 8;
+    const answers = () => discord.sentMessages().flatMap((message) => /You asked: question \d+$/.exec(message.content) ?? []);
+    const gists = () => discord.sentMessages().filter((message) => message.content === 'Let me look.').length;
+
+    const first = startBot(environment);
+    await discord.waitFor((call) => call.method === 'PUT' && call.path.includes('/commands'), { timeoutMs: 60_000 });
+    for (let index = 1; index <= questions; index += 1) discord.dmMessage({ author: bob, content: `question ${index}` });
+    await until(() => gists() >= 3, 'answers before the kill');
+    first.kill('SIGKILL');
+    await stopped(first);
+    assert.ok(answers().length < questions);
+
+    const restarted = startBot(environment);
+    await until(() => answers().length >= questions, 'every answer after the restart');
+    restarted.kill('SIGTERM');
+    await stopped(restarted);
+    const expected = Array.from({ length: questions }, (_, index) => `You asked: question ${index + 1}`);
+    assert.deepEqual([...answers()].sort(), [...expected].sort());
+    const db = new Database(join(folder.path, 'seed.sqlite'), { readonly: true });
+    try {
+      assert.equal((db.prepare(`SELECT COUNT(*) AS turns FROM turns WHERE status = 'pending'`).get() as { turns: number }).turns, 0);
+      assert.equal((db.prepare('SELECT COUNT(*) AS rows FROM inbox').get() as { rows: number }).rows, 0);
+    } finally {
+      db.close();
+    }
   });
 });

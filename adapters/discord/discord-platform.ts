@@ -59,16 +59,36 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
     void guarded.finally(() => pending.delete(guarded));
   };
 
-  client.on(Events.MessageCreate, (message: Message) => {
-    track(
-      (async () => {
-        if (!client.isReady() || !inbox) return;
-        const inbound = await messageToTurn(message, client, options.downloadLimitBytes);
-        if (inbound.kind === 'ignore') return;
-        await inbox.receive(inbound.turn, messageReplyChannel(message));
-      })(),
-    );
-  });
+  client.on(Events.MessageCreate, (message: Message) => track(answerMessage(message)));
+
+  async function answerMessage(message: Message, kept = false): Promise<void> {
+    if (!client.isReady() || !inbox) return;
+    const inbound = await messageToTurn(message, client, options.downloadLimitBytes);
+    if (inbound.kind === 'ignore') return;
+    // A new session after a crash does not replay what the dead one received: keep it ourselves.
+    // Only where to find it is kept; the message itself is fetched again on replay.
+    if (!kept) {
+      const payload = JSON.stringify({ channelId: message.channelId, messageId: message.id });
+      inbox.journal.keep({ platform: DISCORD_PLATFORM, eventId: inbound.turn.eventId!, userId: message.author.id, payload });
+    }
+    await inbox.receive(inbound.turn, messageReplyChannel(message));
+  }
+
+  /** Messages a process that died had received but not answered: fetched again and answered. */
+  async function replayKept(target: Inbox): Promise<void> {
+    for (const kept of target.journal.replay(DISCORD_PLATFORM)) {
+      const { channelId, messageId } = JSON.parse(kept.payload) as { channelId: string; messageId: string };
+      try {
+        const channel = await client.channels.fetch(channelId);
+        if (!channel?.isTextBased()) throw new Error('the channel is gone');
+        track(answerMessage(await channel.messages.fetch(messageId), true));
+      } catch (error) {
+        // Deleted meanwhile, or the bot lost access: nothing left to answer.
+        logger.info({ err: error }, 'a kept discord message could not be fetched again; dropped');
+        target.journal.drop(DISCORD_PLATFORM, kept.eventId);
+      }
+    }
+  }
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     const handled = interaction.isChatInputCommand() || (interaction.isMessageContextMenuCommand() && interaction.commandName === DESCRIBE_IMAGE_MENU);
     if (!handled || !firstDelivery(interaction.id)) return;
@@ -155,6 +175,7 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
         logger.warn({ configured: options.applicationId, reported }, 'DISCORD_APPLICATION_ID differs from the application Discord reports for this token');
       }
       logger.info({ guildScoped: options.testGuildId !== undefined }, 'discord bot ready');
+      await replayKept(target);
     },
     async stop() {
       // Messages still being read (a reply's reference fetched) reach the inbox first.
