@@ -3,6 +3,8 @@ import type { Logger } from './log.js';
 import { delay, exponentialBackoff } from './util/index.js';
 
 const EVENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** A message still unanswered after a day is stale (Telegram itself keeps updates for 24 hours). */
+const INBOX_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export interface RetentionOptions {
   /** Questions and answers older than this are deleted. */
@@ -66,7 +68,8 @@ export function startRetentionSweeper(store: Store, logger: Logger, options: Ret
       const turns = store.sweepHistoryOlderThan(now() - options.historyRetentionMs);
       // Platforms redeliver within minutes or hours; a week of delivery ids is plenty.
       store.sweepEventsOlderThan(now() - EVENT_RETENTION_MS);
-      if (media > 0 || turns > 0) logger.info({ media, turns }, 'retention sweep deleted expired data');
+      const stale = store.sweepInboxOlderThan(now() - INBOX_RETENTION_MS);
+      if (media > 0 || turns > 0 || stale > 0) logger.info({ media, turns, staleMessages: stale }, 'retention sweep deleted expired data');
       // A wipe that gave up earlier (a long-lived reader) gets another chance.
       if (store.wipePending) void wipeUntilDone();
     } catch (error) {

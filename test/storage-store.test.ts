@@ -424,6 +424,9 @@ describe('the delivery inbox', () => {
       assert.deepEqual(turns.find((turn) => turn.id === pending.id)?.status, 'failed');
       store.dropDelivery({ platform: 'telegram', eventId: '4' });
       assert.deepEqual(waiting(), []);
+      keep('5');
+      assert.equal(store.sweepInboxOlderThan(Date.now() - 60_000), 0, 'a fresh message is kept');
+      assert.equal(store.sweepInboxOlderThan(Date.now() + 1), 1, 'a stale one is swept');
     } finally {
       store.close();
       fs.rmSync(folder, { recursive: true, force: true });
