@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import type { FilePart } from '../core/index.js';
 import { join } from 'node:path';
@@ -140,6 +141,10 @@ describe('groups', () => {
     const [gist] = await harness.messages(2, group.id);
     assert.equal(gist, 'I see 0 photos.');
     assert.equal(harness.store.findUser({ platform: 'telegram', platformUserId: String(bob.id) }), undefined);
+    // Not even for a moment: the words never reach the database files.
+    const onDisk = [harness.databasePath, `${harness.databasePath}-wal`].filter(existsSync).map((file) => readFileSync(file).toString('utf8')).join('');
+    assert.ok(onDisk.includes('capital of France'), 'the check below must be able to see text');
+    assert.ok(!onDisk.includes('what a day'));
     assert.match(harness.model.requests[0]!.messages.at(-1)!.content.map((part) => (part.type === 'text' ? part.text : '')).join(''), /^what is the capital of France\?$/);
     const first = telegram.calls.find((call) => call.method === 'sendMessage')!;
     assert.ok(first.params.reply_parameters, 'the answer replies to the question in a group');

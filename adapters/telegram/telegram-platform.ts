@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bot, GrammyError, HttpError, type Context } from 'grammy';
-import type { LanguageCode, Update } from 'grammy/types';
+import type { LanguageCode, Message, Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { PlatformStartError, type Inbox, type IncomingTurn, type Logger, type Platform, type PlatformMaker } from '../../core/index.js';
@@ -66,9 +66,15 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
     return result;
   });
 
+  /** Keeps an update the bot will answer; a group message not meant for it is never written down. */
   function keep(update: Update): void {
-    const from = update.message?.from?.id;
-    inbox!.journal.keep({ platform: TELEGRAM_PLATFORM, eventId: String(update.update_id), userId: from === undefined ? '' : String(from), payload: JSON.stringify(update) });
+    const { message } = update;
+    if (!message || translate(message, update.update_id).kind === 'ignore') return;
+    inbox!.journal.keep({ platform: TELEGRAM_PLATFORM, eventId: String(update.update_id), userId: String(message.from?.id ?? ''), payload: JSON.stringify(update) });
+  }
+
+  function translate(message: Message, updateId: number): ReturnType<typeof toIncomingTurn> {
+    return toIncomingTurn(message, updateId, { api, me: bot.botInfo, downloadLimitBytes: options.downloadLimitBytes });
   }
 
   /** Handles an update without waiting for its answer (webhooks, replays after a restart). */
@@ -85,15 +91,9 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
 
   bot.use(sequentialize((context: Context) => context.chat?.id.toString()));
   bot.on('message', async (context) => {
-    const inbound = toIncomingTurn(context.message, context.update.update_id, {
-      api,
-      me: context.me,
-      downloadLimitBytes: options.downloadLimitBytes,
-    });
+    const inbound = translate(context.message, context.update.update_id);
     if (inbound.kind === 'ignore') {
       logger.debug({ reason: inbound.reason }, 'telegram message ignored');
-      // Nothing of a message not meant for the bot is kept.
-      inbox!.journal.drop(TELEGRAM_PLATFORM, String(context.update.update_id));
       return;
     }
     const groupId = context.message.media_group_id;
@@ -106,8 +106,6 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
     // update; long polling waits for the turn, one chat at a time.
     if (waitForAnswers) await work;
   });
-  // Anything else (edits, reactions) is not asked for, but a kept copy must not linger.
-  bot.use((context) => inbox!.journal.drop(TELEGRAM_PLATFORM, String(context.update.update_id)));
   bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram update failed'));
 
   return {

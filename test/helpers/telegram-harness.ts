@@ -25,6 +25,8 @@ export interface TelegramHarness {
   readonly platform: TelegramPlatform;
   readonly delivery: TurnDelivery;
   readonly store: Store;
+  /** The SQLite file, for tests that read what reached the disk. */
+  readonly databasePath: string;
   readonly model: ScriptedVisionModel;
   /** Resolves once the bot has sent `count` messages to the chat (all chats when omitted). */
   messages(count: number, chatId?: number, timeoutMs?: number): Promise<string[]>;
@@ -40,7 +42,8 @@ export async function startTelegramHarness(
 ): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
-  const store = new Store(openDatabase(join(folder.path, 'telegram.sqlite')));
+  const databasePath = join(folder.path, 'telegram.sqlite');
+  const store = new Store(openDatabase(databasePath));
   const model = options.model ?? describingModel();
   const assistant = new Assistant({
     store,
@@ -66,6 +69,7 @@ export async function startTelegramHarness(
     platform,
     delivery,
     store,
+    databasePath,
     model,
     async messages(count, chatId, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
