@@ -49,7 +49,7 @@ interface TurnContext {
 /** The question as the model will get it, once voice and photos have been read. */
 interface Question {
   readonly text: string;
-  readonly source: 'text' | 'voice';
+  readonly source: NonNullable<IncomingTurn['textSource']>;
   readonly media: NewMedia[];
   /** Alt text of each new photo, in order. */
   readonly descriptions: (string | undefined)[];
@@ -115,9 +115,9 @@ export class Assistant {
     const userKey: UserKey = { platform: turn.platform, platformUserId: turn.userId };
     const user = store.findUser(userKey);
     const settings = user ? store.getSettings(user.id) : undefined;
-    // A voice transcript is the user's words as heard by a machine: it never runs a command, and
-    // a command's name says nothing about the user's language (the platform's hint does).
-    const commandText = turn.command !== undefined || (turn.textSource !== 'voice' && parseCommand(turn.text) !== undefined);
+    // Only words the user typed run a command: a transcript is heard by a machine, a forwarded
+    // message is someone else's. A command's name says nothing about the user's language.
+    const commandText = turn.command !== undefined || ((turn.textSource ?? 'text') === 'text' && parseCommand(turn.text) !== undefined);
     return {
       turn,
       options,
@@ -132,7 +132,7 @@ export class Assistant {
 
   private async *handleInOrder(context: TurnContext): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { turn, options, log, language } = context;
-    const command = turn.command ?? (turn.textSource === 'voice' ? undefined : parseCommand(turn.text));
+    const command = turn.command ?? ((turn.textSource ?? 'text') === 'text' ? parseCommand(turn.text) : undefined);
     if (command) {
       const outcome = runCommand(command.name, command.argument, {
         store: this.dependencies.store,
@@ -199,7 +199,8 @@ export class Assistant {
     }
     language.heard(heard.transcript.language);
     if (settings?.voiceEcho === 'on') yield { type: 'notice', text: language.messages.heardAs(heard.transcript.text) };
-    return { text: [typed, heard.transcript.text].filter(Boolean).join('\n'), source: 'voice' };
+    // A forwarded voice note is someone else's words as well as a transcript.
+    return { text: [typed, heard.transcript.text].filter(Boolean).join('\n'), source: turn.textSource === 'forwarded' ? 'forwarded' : 'voice' };
   }
 
   private async *prepareImages(

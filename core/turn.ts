@@ -26,8 +26,12 @@ export interface IncomingTurn {
    */
   readonly inboxIds?: readonly string[];
   readonly text?: string;
-  /** `voice` when the text is a transcript of a voice note: untrusted, never a command. */
-  readonly textSource?: 'text' | 'voice';
+  /**
+   * `voice` when the text is a transcript of a voice note; `forwarded` when the message (its text,
+   * caption or voice note) was forwarded from someone else. Only typed text can be a command; the
+   * others are untrusted.
+   */
+  readonly textSource?: 'text' | 'voice' | 'forwarded';
   /** Set by adapters with native commands (slash commands); otherwise parsed from typed text. */
   readonly command?: { readonly name: string; readonly argument: string };
   readonly images?: readonly IncomingImage[];

@@ -186,6 +186,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description: 'a question can be a forwarded message, quoted to the model as someone else\'s words',
+    up(db) {
+      // A column, not a wider CHECK on question_source: SQLite cannot change a CHECK in place, and
+      // rebuilding turns would cascade through media and deliveries. A forwarded question keeps
+      // question_source 'text' (what older code reads) and is marked here.
+      db.exec(`ALTER TABLE turns ADD COLUMN question_forwarded INTEGER NOT NULL DEFAULT 0 CHECK (question_forwarded IN (0, 1));`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

@@ -45,8 +45,11 @@ export interface ConversationRecord {
   readonly closedAt: number | null;
 }
 
-/** Where the question came from: typed text, or a voice transcript (untrusted). */
-export type QuestionSource = 'text' | 'voice';
+/**
+ * Where the question came from: typed text, a voice transcript (untrusted), or a message the user
+ * forwarded from someone else (untrusted: someone else's words).
+ */
+export type QuestionSource = 'text' | 'voice' | 'forwarded';
 export type TurnStatus = 'pending' | 'done' | 'failed';
 
 export interface TurnRecord {

@@ -49,7 +49,9 @@ interface TurnRow {
   user_id: number;
   created_at: number;
   question: string;
-  question_source: QuestionSource;
+  question_source: Exclude<QuestionSource, 'forwarded'>;
+  /** 1 when the question is a forwarded message (migration 9). */
+  question_forwarded: number;
   answer: string | null;
   status: TurnStatus;
   failure: string | null;
@@ -101,7 +103,7 @@ const toTurn = (row: TurnRow): TurnRecord => ({
   userId: row.user_id,
   createdAt: row.created_at,
   question: row.question,
-  questionSource: row.question_source,
+  questionSource: row.question_forwarded === 1 ? 'forwarded' : row.question_source,
   answer: row.answer,
   status: row.status,
   failure: row.failure,
@@ -223,7 +225,8 @@ export class Store {
         userId: input.userId,
         now,
         question: input.question,
-        questionSource: input.questionSource,
+        questionSource: input.questionSource === 'forwarded' ? 'text' : input.questionSource,
+        questionForwarded: input.questionSource === 'forwarded' ? 1 : 0,
         incomingMessageId: input.incomingMessageId ?? null,
       });
       if (!turnRow) throw new Error('turn vanished right after insert');
@@ -539,12 +542,13 @@ function prepareStatements(db: Database.Database) {
         now: number;
         question: string;
         questionSource: string;
+        questionForwarded: number;
         incomingMessageId: string | null;
       },
       TurnRow
     >(
-      `INSERT INTO turns (conversation_id, user_id, created_at, question, question_source, status, incoming_message_id)
-       VALUES (@conversationId, @userId, @now, @question, @questionSource, 'pending', @incomingMessageId)
+      `INSERT INTO turns (conversation_id, user_id, created_at, question, question_source, question_forwarded, status, incoming_message_id)
+       VALUES (@conversationId, @userId, @now, @question, @questionSource, @questionForwarded, 'pending', @incomingMessageId)
        RETURNING *`,
     ),
     findEvent: db.prepare<{ platform: string; eventId: string }, { found: number }>(

@@ -23,11 +23,14 @@ export function toIncomingTurn(message: Message, updateId: number, context: Inbo
   const rawText = message.text ?? message.caption ?? '';
   const entities = message.entities ?? message.caption_entities ?? [];
   const repliesToBot = message.reply_to_message?.from?.id === context.me.id;
-  const command = leadingCommand(rawText, entities);
+  // A forwarded message is someone else's words: its "/forget" is text to read, not the user's
+  // command, and a mention of the bot inside it does not address the bot in a group.
+  const forwarded = message.forward_origin !== undefined;
+  const command = forwarded ? undefined : leadingCommand(rawText, entities);
   if (command && command.target && command.target.toLowerCase() !== context.me.username.toLowerCase()) {
     return { kind: 'ignore', reason: 'command for another bot' };
   }
-  const mentioned = mentionsBot(rawText, entities, context.me.username);
+  const mentioned = !forwarded && mentionsBot(rawText, entities, context.me.username);
   if (!isPrivate && !command && !mentioned && !repliesToBot) return { kind: 'ignore', reason: 'group message not addressed to the bot' };
 
   const text = mentioned ? removeMention(rawText, context.me.username) : rawText;
@@ -38,6 +41,7 @@ export function toIncomingTurn(message: Message, updateId: number, context: Inbo
     messageId: String(message.message_id),
     eventId: String(updateId),
     text,
+    ...(forwarded ? { textSource: 'forwarded' as const } : {}),
     ...(from.language_code ? { languageHint: from.language_code } : {}),
     ...(message.reply_to_message ? { replyTo: { messageId: String(message.reply_to_message.message_id) } } : {}),
     ...attachments(message, context),

@@ -55,7 +55,8 @@ const storedData: StoredDataPhrases = {
     `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
   conversation: (position, startedAt, current) => `Conversation ${position}, started ${startedAt}, ${current ? 'current' : 'ended'}.`,
   photo: (width, height, deletedAt) => `A photo, ${width} by ${height} pixels, deleted automatically at ${deletedAt}.`,
-  question: (source, text) => `${source === 'voice' ? 'You said' : 'You asked'}: ${text || '(a photo without a question)'}`,
+  question: (source, text) =>
+    `${source === 'voice' ? 'You said' : source === 'forwarded' ? 'You forwarded' : 'You asked'}: ${text || '(a photo without a question)'}`,
   answer: (status, text) =>
     status === 'done' ? `I answered: ${text}` : status === 'failed' ? 'That answer failed.' : 'That answer was not finished.',
   closing: 'To delete all of it, send /forget.',

@@ -123,6 +123,14 @@ export interface UserMessageInput {
   readonly flags?: number;
   /** The message being answered, as stored; makes this a reply (type 19). */
   readonly referencedMessage?: APIMessage;
+  /** Makes this a forward: no content of its own, a Forward reference and a snapshot of the original. */
+  readonly forwarded?: ForwardedContent;
+}
+
+/** What a forwarded message showed, as Discord copies it into the forward's message snapshot. */
+export interface ForwardedContent {
+  readonly content: string;
+  readonly attachments?: readonly APIAttachment[];
 }
 
 /**
@@ -137,10 +145,27 @@ export function userMessagePayload(input: UserMessageInput, guild?: { id: string
       type: MessageType.Reply, referenced_message: reference,
       message_reference: { type: MessageReferenceType.Default, message_id: reference.id, channel_id: reference.channel_id, ...(guild && { guild_id: guild.id }) },
     }),
+    ...(input.forwarded && forwardFields(input.forwarded)),
   });
   if (!guild) return { ...message, channel_type: ChannelType.DM };
   const { user: _user, ...member } = guildMember(input.author, guild.authorJoinedAt);
   return { ...message, guild_id: guild.id, channel_type: ChannelType.GuildText, member, mentions: guild.mentions };
+}
+
+/** A forward points at the original in another channel and carries a snapshot of it; its own content stays empty. */
+function forwardFields(forwarded: ForwardedContent): Partial<APIMessage> {
+  return {
+    content: '',
+    message_reference: { type: MessageReferenceType.Forward, message_id: snowflake(), channel_id: snowflake() },
+    message_snapshots: [
+      {
+        message: {
+          type: MessageType.Default, content: forwarded.content, attachments: [...(forwarded.attachments ?? [])], embeds: [], mentions: [],
+          mention_roles: [], timestamp: isoTimestamp(Date.now() - 60_000), edited_timestamp: null, flags: noFlags, components: [],
+        },
+      },
+    ],
+  };
 }
 
 export interface AttachmentFields {

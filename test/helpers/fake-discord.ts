@@ -9,7 +9,7 @@ import {
 import { FakeGateway, type DisconnectMode, type GatewayDispatch } from './fake-discord-gateway.js';
 import {
   chatInputData, commandInteractionPayload, discordUser, guildCreatePayload, guildState, messageCommandData, snowflake, userMessagePayload,
-  type AttachmentFields, type FakeGuild, type GuildState,
+  type AttachmentFields, type FakeGuild, type ForwardedContent, type GuildState,
 } from './fake-discord-payloads.js';
 import { DiscordState, registerRoutes, type ChannelRecord, type InteractionResponse, type SentMessage } from './fake-discord-rest.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './fake-discord-wire.js';
 
 export { defaultBotPermissions, discordUser, snowflake } from './fake-discord-payloads.js';
-export type { AttachmentFields, FakeGuild, GuildState } from './fake-discord-payloads.js';
+export type { AttachmentFields, FakeGuild, ForwardedContent, GuildState } from './fake-discord-payloads.js';
 export type { InteractionResponse, SentAttachment, SentMessage } from './fake-discord-rest.js';
 export type { AttachmentDelivery, FailureOptions, RecordedCall, UploadedFile } from './fake-discord-wire.js';
 export type { DisconnectMode, GatewayDispatch } from './fake-discord-gateway.js';
@@ -52,6 +52,8 @@ export interface MessageInjection {
   readonly attachments?: readonly APIAttachment[];
   readonly referencedMessageId?: string;
   readonly flags?: number;
+  /** Makes it a forwarded message, with this content in its snapshot. */
+  readonly forwarded?: ForwardedContent;
 }
 
 export interface SlashCommandInjection {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Chat, Document, Message, MessageEntity, PhotoSize, Update, User, Voice } from 'grammy/types';
+import type { Chat, Document, Message, MessageEntity, MessageOrigin, PhotoSize, Update, User, Voice } from 'grammy/types';
 
 /**
  * The state a fake Telegram keeps about chats, messages and files, and the builders of the
@@ -15,6 +15,8 @@ export interface MessageInput {
   readonly chat: UserChat;
   readonly from: User;
   readonly replyToMessageId?: number;
+  /** Makes it a forwarded message: where it came from, as Telegram reports it (see `forwardedFrom`). */
+  readonly forwardOrigin?: MessageOrigin;
 }
 
 export interface InjectedMessage {
@@ -40,6 +42,11 @@ let nextEntityId = 1000;
 export function telegramUser(overrides: Partial<User> = {}): User {
   const id = overrides.id ?? ++nextEntityId;
   return { id, is_bot: false, first_name: `User${id}`, username: `user${id}`, language_code: 'en', ...overrides };
+}
+
+/** The `forward_origin` of a message forwarded from another user's chat. */
+export function forwardedFrom(sender: User, date: number = Math.floor(Date.now() / 1000) - 60): MessageOrigin {
+  return { type: 'user', date, sender_user: sender };
 }
 
 export function privateChat(user: User): Chat.PrivateChat {
@@ -213,6 +220,7 @@ export class TelegramState {
       date: Math.floor(Date.now() / 1000),
       chat: input.chat,
       from: input.from,
+      ...(input.forwardOrigin ? { forward_origin: input.forwardOrigin } : {}),
       ...content,
     };
     if (input.replyToMessageId !== undefined) {

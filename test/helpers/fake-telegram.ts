@@ -5,7 +5,7 @@ import type { BotCommand, Chat, Message, MessageEntity, Update, UserFromGetMe } 
 import { downloadLimitBytes, TelegramState, UpdateQueue, type InjectedMessage, type MessageInput, type StoredFile } from './fake-telegram-updates.js';
 import { ApiFailure, decodeBody, defaultDescriptions, isUploadedFile, numberParam, objectParam, respond, stringParam, stripHtml, withoutUndefined, type Params } from './fake-telegram-wire.js';
 
-export { detectEntities, groupChat, privateChat, supergroupChat, telegramUser } from './fake-telegram-updates.js';
+export { detectEntities, forwardedFrom, groupChat, privateChat, supergroupChat, telegramUser } from './fake-telegram-updates.js';
 export type { InjectedMessage, MessageInput, UserChat } from './fake-telegram-updates.js';
 export type { UploadedFile } from './fake-telegram-wire.js';
 
