@@ -1,7 +1,7 @@
 import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
 import { COMMAND_TABLE, parseCommand, runCommand } from './commands/index.js';
 import type { Logger } from './log.js';
-import { MediaError, preprocessImage, type ImageLimits } from './media/index.js';
+import { fetchAndPreprocessImage, MediaError, type ImageLimits } from './media/index.js';
 import { isModelError, type VisionLanguageModel } from './models/index.js';
 import { buildPrompt, buildSystemPrompt, estimateTokens, type BuiltPrompt, type PromptImage } from './prompt/index.js';
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
@@ -212,7 +212,7 @@ export class Assistant {
     const descriptions: (string | undefined)[] = [];
     for (const [index, image] of images.entries()) {
       try {
-        const prepared = await preprocessImage(await image.fetch(), this.dependencies.limits.image);
+        const prepared = await fetchAndPreprocessImage(() => image.fetch(), this.dependencies.limits.image);
         media.push({ mediaType: prepared.mediaType, width: prepared.width, height: prepared.height, data: prepared.data });
         descriptions.push(image.description);
       } catch (error) {

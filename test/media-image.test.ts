@@ -7,6 +7,8 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import {
   DEFAULT_IMAGE_LIMITS,
+  fetchAndPreprocessImage,
+  imageDecodeGate,
   MediaError,
   preprocessImage,
   readImageFile,
@@ -71,12 +73,13 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** A valid PNG whose header claims the given size, with a single row of actual data. */
-function pngClaiming(width: number, height: number): Buffer {
+function pngClaiming(width: number, height: number, options: { interlaced?: boolean } = {}): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bits per sample
   header[9] = 2; // RGB
+  header[12] = options.interlaced ? 1 : 0; // Adam7
   const oneRow = Buffer.alloc(1 + width * 3);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -84,6 +87,16 @@ function pngClaiming(width: number, height: number): Buffer {
     pngChunk('IDAT', zlib.deflateSync(oneRow)),
     pngChunk('IEND', new Uint8Array(0)),
   ]);
+}
+
+/** A real progressive JPEG whose start-of-frame claims the given size: its header is all that is read. */
+async function progressiveJpegClaiming(width: number, height: number): Promise<Buffer> {
+  const jpeg = Buffer.from(await solid(64, 48, '#808080').jpeg({ progressive: true }).toBuffer());
+  const frame = jpeg.findIndex((byte, index) => byte === 0xff && jpeg[index + 1] === 0xc2);
+  assert.ok(frame > 0, 'the fixture has a progressive start-of-frame');
+  jpeg.writeUInt16BE(height, frame + 5);
+  jpeg.writeUInt16BE(width, frame + 7);
+  return jpeg;
 }
 
 function isoBox(type: string, ...parts: Uint8Array[]): Buffer {
@@ -311,4 +324,71 @@ test('HEIC that this sharp build cannot decode is unsupported-format, named heic
   // sharp's prebuilt libvips has no HEVC decoder; a build with libde265 would call this data corrupt.
   const error = await rejectsWith(preprocessImage(handMadeHeic(64, 48)), 'unsupported-format');
   assert.equal(error.details?.format, 'heic');
+});
+
+test('the default pixel limit takes a 64-megapixel phone photo and refuses an 80-megapixel image', async () => {
+  // A non-interlaced PNG streams: the 64-megapixel one gets past the limits to the decoder, which
+  // finds only one row of data.
+  await rejectsWith(preprocessImage(pngClaiming(9248, 6936)), 'corrupt');
+  const error = await rejectsWith(preprocessImage(pngClaiming(10_000, 8000)), 'too-many-pixels');
+  assert.deepEqual(error.details, { width: 10_000, height: 8000, limitPixels: 65_000_000 });
+});
+
+test('an interlaced PNG or progressive JPEG too large to decode within the memory budget is refused from its header', async () => {
+  // 49 megapixels, within the pixel limit, but both decoders hold the whole image: about 168 MiB
+  // for 8-bit RGB PNG and 187 MiB of JPEG coefficients, over the 160 MiB budget.
+  const png = await rejectsWith(preprocessImage(pngClaiming(7000, 7000, { interlaced: true })), 'too-many-pixels');
+  assert.deepEqual(png.details, { width: 7000, height: 7000, limitPixels: Math.floor(DEFAULT_IMAGE_LIMITS.maxDecodeBytes / 3.6), format: 'png' });
+  const jpeg = await rejectsWith(preprocessImage(await progressiveJpegClaiming(7000, 7000)), 'too-many-pixels');
+  assert.deepEqual(jpeg.details, { width: 7000, height: 7000, limitPixels: Math.floor(DEFAULT_IMAGE_LIMITS.maxDecodeBytes / 4), format: 'jpeg' });
+  // The same sizes stream when not interlaced: only the pixel limit applies to them.
+  await rejectsWith(preprocessImage(pngClaiming(7000, 7000)), 'corrupt');
+});
+
+test('the decode budget applies to the formats decoded whole, and such images within it open', async () => {
+  const side = 600;
+  const flat = () => solid(side, side, '#336699');
+  const streamed = [await flat().jpeg().toBuffer(), await flat().png().toBuffer(), await flat().webp().toBuffer()];
+  const whole = [
+    await flat().jpeg({ progressive: true }).toBuffer(),
+    await flat().png({ progressive: true }).toBuffer(),
+    await flat().gif().toBuffer(),
+  ];
+  for (const image of [...streamed, ...whole]) {
+    const prepared = await preprocessImage(image);
+    assert.deepEqual([prepared.width, prepared.height], [side, side]);
+  }
+  // A budget of 1 MiB: 600 × 600 decoded whole takes more, decoded a strip at a time it does not.
+  const tight = { ...DEFAULT_IMAGE_LIMITS, maxDecodeBytes: 1024 * 1024 };
+  for (const image of streamed) await preprocessImage(image, tight);
+  for (const image of whole) {
+    const error = await rejectsWith(preprocessImage(image, tight), 'too-many-pixels');
+    assert.equal(error.details?.width, side);
+  }
+});
+
+test('the whole process decodes at most two images at once, and whole-image decodes reserve their memory', async () => {
+  const photo = await solid(1200, 900, '#808080').jpeg({ progressive: true }).toBuffer();
+  imageDecodeGate.resetHighWaterMarks();
+  await Promise.all(Array.from({ length: 8 }, () => preprocessImage(photo)));
+  assert.deepEqual(imageDecodeGate.running, { now: 0, most: 2 });
+  // 1200 × 900 × 4 bytes of coefficients each, two at once.
+  assert.deepEqual(imageDecodeGate.reservedBytes, { now: 0, most: 2 * 1200 * 900 * 4 });
+});
+
+test('a burst of photos holds at most six at once between the start of their download and the end of their decode', async () => {
+  const photo = await solid(64, 48, '#808080').jpeg().toBuffer();
+  const downloads: Array<(bytes: Uint8Array) => void> = [];
+  const fetch = () => new Promise<Uint8Array>((resolve) => downloads.push(resolve));
+  const prepared = Array.from({ length: 20 }, () => fetchAndPreprocessImage(fetch));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(downloads.length, 6, 'six downloads started; the other photos wait their turn');
+  // Each finished photo lets the next one start downloading, until all are done.
+  for (let answered = 0; answered < 20; answered += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    downloads[answered]!(photo);
+    await prepared[answered];
+  }
+  assert.equal(downloads.length, 20);
+  for (const result of await Promise.all(prepared)) assert.equal(result.width, 64);
 });

@@ -31,12 +31,15 @@ export const coreSettings = z.object({
   STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
   STT_TIMEOUT_S: positiveInteger.max(3600).default(120),
   VOICE_MAX_SECONDS: positiveInteger.max(900).default(120),
-  AUDIO_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
+  // At most 100 MiB: a WAV is decoded whole, about four bytes of samples for each byte of file.
+  AUDIO_MAX_BYTES: positiveInteger.max(100 * 1024 * 1024).default(20 * 1024 * 1024),
   // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
   HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
   HF_TOKEN: z.string().min(1).optional().meta({ secret: true }),
   IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
-  IMAGE_MAX_PIXELS: positiveInteger.default(100_000_000),
+  // DEFAULT_MAX_INPUT_PIXELS in core/media: 64-megapixel phone photos open. At most 200 million
+  // (a 200-megapixel camera's full size); above that the guard against decompression bombs is gone.
+  IMAGE_MAX_PIXELS: positiveInteger.max(200_000_000).default(65_000_000),
   MAX_IMAGES_PER_TURN: positiveInteger.max(10).default(4),
   MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
   HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),

@@ -1,4 +1,7 @@
 import sharp, { type FailOnOptions, type Metadata } from 'sharp';
+// The file itself, not util's index: util's download helper imports this module's errors.
+import { Semaphore } from '../util/semaphore.js';
+import { DecodeGate } from './decode-gate.js';
 import { MediaError } from './media-error.js';
 import { readLocalFile } from './read-local-file.js';
 
@@ -8,13 +11,58 @@ export interface ImageLimits {
   maxInputPixels: number;
   /** Longest side of the prepared image; smaller images are never enlarged. */
   maxSide: number;
+  /**
+   * Most memory one decode may take when its format has to be decoded whole rather than a strip at
+   * a time (see wholeImageBytes); such an image needing more is refused as too-many-pixels.
+   * DEFAULT_IMAGE_LIMITS.maxDecodeBytes unless given.
+   */
+  maxDecodeBytes?: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
+const MIB = 1024 * 1024;
+
+/**
+ * 65 million pixels: a full-resolution photo from a 48, 50 or 64-megapixel phone camera
+ * (8000 × 6000, 8160 × 6144, 9248 × 6936) opens; the 108 and 200-megapixel modes do not, and the
+ * user is told to send a smaller copy. Chat apps shrink photos sent as photos far below this.
+ */
+export const DEFAULT_MAX_INPUT_PIXELS = 65_000_000;
+
+/**
+ * 160 MiB for one image its decoder holds whole: a progressive JPEG of 40 megapixels (4:2:0
+ * colour), an interlaced PNG of 46, a GIF of 33 or an AVIF of 10 opens. Photos from phone cameras
+ * are baseline JPEG or HEIC and stream, so this refuses only unusual files; with the process's
+ * other memory it keeps a burst of image bombs under 600 MiB (bench/memory-bench.ts).
+ */
+export const DEFAULT_MAX_DECODE_BYTES = 160 * MIB;
+
+export const DEFAULT_IMAGE_LIMITS: Required<ImageLimits> = {
   maxInputBytes: 20 * 1024 * 1024,
-  maxInputPixels: 100_000_000,
+  maxInputPixels: DEFAULT_MAX_INPUT_PIXELS,
   maxSide: 1536,
+  maxDecodeBytes: DEFAULT_MAX_DECODE_BYTES,
 };
+
+/**
+ * Every decode in the process goes through this gate: two at once, one per core of the 2-core
+ * machines the bot runs on (sharp gives each image one libvips thread on glibc), and whole-image
+ * decoders within one default decode budget together. With the process's other memory that bounds
+ * a burst of photos or of image bombs to a few hundred megabytes (bench/memory-bench.ts).
+ */
+export const imageDecodeGate = new DecodeGate(2, DEFAULT_MAX_DECODE_BYTES);
+
+/**
+ * Photos between the start of their download and the end of their decode, process-wide: enough
+ * to keep the 4 download slots (core/util/download.ts) and the 2 decode slots busy, few enough that
+ * a burst of hundreds of photo messages does not hold hundreds of originals in memory while they
+ * wait to be decoded.
+ */
+const PHOTOS_IN_HAND = 6;
+const photosInHand = new Semaphore(PHOTOS_IN_HAND);
+
+// libvips caches recent operations by their input; every photo is new, so the cache only holds on
+// to memory (up to 50 MB of pixels by default).
+sharp.cache(false);
 
 export interface PreparedImage {
   data: Uint8Array;
@@ -48,12 +96,19 @@ const WHITE = '#ffffff';
 // libheif, when the HEVC decoder (libde265) is not built in, as in sharp's prebuilt binaries:
 // "heif: Error while loading plugin: Support for this compression format has not been built in: HEVC ..."
 const HEIF_DECODER_MISSING = /compression format has not been built in|Unsupported codec/i;
+// libvips lists .heic among the HEIF loader's suffixes only when it can decode HEVC: without it a
+// HEIC is refused from its header, before its size is weighed against the decode budget.
+const HEVC_DECODER_BUILT_IN = sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false;
 
 interface ImageHeader {
   format: string;
   width: number;
   height: number;
   pages: number;
+  /** What decoding needs in memory at once when the format is decoded whole; 0 when it streams. */
+  wholeImageBytes: number;
+  /** How many bytes each pixel costs such a decoder; 0 when it streams. */
+  bytesPerPixel: number;
 }
 
 /**
@@ -69,14 +124,31 @@ export async function preprocessImage(
   rejectFormatsNeverDecoded(input);
   const header = await readHeader(input);
   assertAcceptablePixelCount(header, limits.maxInputPixels);
-  const { data, info } = await convertToJpeg(input, header, limits);
+  assertDecodableWithinBudget(header, limits.maxDecodeBytes ?? DEFAULT_MAX_DECODE_BYTES);
+  const { data, info } = await imageDecodeGate.run(header.wholeImageBytes, () => convertToJpeg(input, header, limits));
   return {
     data,
     mediaType: 'image/jpeg',
     width: info.width,
     height: info.height,
-    source: { ...header, bytes: input.byteLength },
+    source: { format: header.format, width: header.width, height: header.height, pages: header.pages, bytes: input.byteLength },
   };
+}
+
+/**
+ * Downloads a photo (`fetch`, e.g. an IncomingImage's) and prepares it, in one of a few places
+ * shared by the whole process (see PHOTOS_IN_HAND). Throws what `fetch` and preprocessImage throw.
+ */
+export async function fetchAndPreprocessImage(
+  fetch: () => Promise<Uint8Array>,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<PreparedImage> {
+  const release = await photosInHand.acquire();
+  try {
+    return await preprocessImage(await fetch(), limits);
+  } finally {
+    release();
+  }
 }
 
 /** For the console: refuses before reading what preprocessImage would refuse by size. */
@@ -122,15 +194,55 @@ async function readHeader(input: Uint8Array): Promise<ImageHeader> {
     throw headerError(input, error);
   }
   const format = describeFormat(metadata);
-  if (!ACCEPTED_FORMATS.has(metadata.format)) {
+  if (!ACCEPTED_FORMATS.has(metadata.format) || (format === 'heic' && !HEVC_DECODER_BUILT_IN)) {
     throw unsupportedFormat(format);
   }
+  const bytesPerPixel = wholeImageBytesPerPixel(metadata);
   return {
     format,
     width: metadata.autoOrient.width,
     height: metadata.autoOrient.height,
     pages: metadata.pages ?? 1,
+    // The first frame or page is all that is decoded; its size is the image's.
+    wholeImageBytes: bytesPerPixel * metadata.width * (metadata.pageHeight ?? metadata.height),
+    bytesPerPixel,
   };
+}
+
+/**
+ * libvips decodes most images a strip at a time, and a baseline JPEG shrinks on load (libjpeg
+ * decodes it at an eighth of its size): a 100-megapixel baseline JPEG, plain PNG, WebP or TIFF
+ * costs 25 to 70 MB. Some decoders hold the whole image first, and a file of a few hundred
+ * kilobytes then costs hundreds of megabytes. Measured with sharp 0.35 / libvips 8.18, peak RSS
+ * over a warm process, per pixel:
+ * - progressive JPEG: libjpeg keeps every DCT coefficient of the image, 2 bytes each, at full size
+ *   even when asked for an eighth (3.1 bytes with 4:2:0 colour, 6 with 4:4:4);
+ * - interlaced (Adam7) PNG: libpng hands over no row before the last pass, so the whole image is
+ *   read into memory (3.4 to 3.6 bytes for 8-bit RGB);
+ * - GIF: every frame is drawn onto a full RGBA canvas (4.6 to 4.8 bytes);
+ * - HEIF, i.e. AVIF here: libheif and the AV1 decoder hold several whole planes (16 bytes with
+ *   4:2:0 colour, 18.7 with 4:4:4, which the header does not tell).
+ */
+function wholeImageBytesPerPixel(metadata: Metadata): number {
+  const channels = metadata.channels ?? 3;
+  const sampleBytes = metadata.depth === 'ushort' ? 2 : 1;
+  switch (metadata.format) {
+    case 'jpeg': {
+      if (!metadata.isProgressive) return 0;
+      // libvips reports any subsampling as 4:2:0; 4:2:2 halves chroma only across, so count that.
+      const subsampled = metadata.chromaSubsampling !== undefined && !metadata.chromaSubsampling.startsWith('4:4:4');
+      const samples = subsampled ? 1 + (channels - 1) / 2 : channels;
+      return 2 * samples;
+    }
+    case 'png':
+      return metadata.isProgressive ? 1.2 * channels * sampleBytes : 0;
+    case 'gif':
+      return 5;
+    case 'heif':
+      return 16;
+    default:
+      return 0;
+  }
 }
 
 /**
@@ -163,6 +275,19 @@ function assertAcceptablePixelCount(header: ImageHeader, limitPixels: number): v
       limitPixels,
     });
   }
+}
+
+/** An image its decoder must hold whole is refused when that would take more than the budget. */
+function assertDecodableWithinBudget(header: ImageHeader, limitBytes: number): void {
+  const { width, height, wholeImageBytes, bytesPerPixel } = header;
+  if (wholeImageBytes <= limitBytes) return;
+  const limitPixels = Math.floor(limitBytes / bytesPerPixel);
+  throw new MediaError(
+    'too-many-pixels',
+    `Image is ${width}×${height} pixels of ${header.format} decoded whole, about ${Math.round(wholeImageBytes / MIB)} MiB; ` +
+      `the limit is ${Math.round(limitBytes / MIB)} MiB (${limitPixels} pixels)`,
+    { width, height, limitPixels, format: header.format },
+  );
 }
 
 async function convertToJpeg(input: Uint8Array, header: ImageHeader, limits: ImageLimits) {

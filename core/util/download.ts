@@ -1,5 +1,6 @@
 import { MediaError } from '../media/index.js';
 import { retryWithBackoff } from './retry.js';
+import { Semaphore } from './semaphore.js';
 
 /** A URL to GET, or a request of the caller's own (headers, another method) given each try's signal. */
 export type DownloadSource = string | URL | ((signal: AbortSignal) => Promise<Response>);
@@ -18,6 +19,22 @@ export interface DownloadOptions {
 
 const DEFAULT_ATTEMPTS = 2;
 const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Downloads in flight in the whole process, each holding up to its limit in memory (20 MB for a
+ * photo): a burst of hundreds of photos queues here instead of opening hundreds of connections and
+ * buffers at once. Four keep a 2-core machine's decoder busy from Telegram's servers; the others
+ * wait in order. Each try takes its own turn, so a retry queues behind those already waiting.
+ */
+export const MAX_CONCURRENT_DOWNLOADS = 4;
+const downloadSlots = new Semaphore(MAX_CONCURRENT_DOWNLOADS);
+let downloadsNow = 0;
+let mostDownloads = 0;
+
+/** Downloads running now, and the most that ever ran at once (for tests and the bench). */
+export function downloadsInFlight(): { readonly now: number; readonly most: number } {
+  return { now: downloadsNow, most: mostDownloads };
+}
 
 /**
  * Fetches a file a platform hands out by URL. Every failure becomes a MediaError the core can
@@ -50,6 +67,21 @@ export function tooLargeError(limitBytes: number, actualBytes?: number): MediaEr
 }
 
 async function downloadOnce(source: DownloadSource, options: DownloadOptions): Promise<Uint8Array> {
+  const release = await downloadSlots.acquire();
+  downloadsNow += 1;
+  mostDownloads = Math.max(mostDownloads, downloadsNow);
+  try {
+    // The turn may have been cancelled while this download waited for its turn.
+    options.signal?.throwIfAborted();
+    return await fetchWithin(source, options);
+  } finally {
+    downloadsNow -= 1;
+    release();
+  }
+}
+
+/** One request, timed from when it starts rather than from when it queued. */
+async function fetchWithin(source: DownloadSource, options: DownloadOptions): Promise<Uint8Array> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const response = typeof source === 'function' ? await source(signal) : await fetch(source, { signal });
