@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: what the assistant itself costs per turn, then what the embedded model costs
- * (skip the second with `npm run bench -- --no-model`). Prints tables; numbers depend on the
- * machine, and the header says which one.
+ * `npm run bench`: what the assistant itself costs per turn and its peak memory under bursts of
+ * photos, then what the embedded model costs (skip that with `npm run bench -- --no-model`).
+ * Prints tables; numbers depend on the machine, and the header says which one.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
 import { measureAudio } from './audio-bench.js';
 import { measureDiscord } from './discord-bench.js';
+import { measureMemory, memoryTable } from './memory-bench.js';
 import { measureOpenAi } from './openai-bench.js';
 import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
@@ -199,6 +200,9 @@ try {
     `\nTelegram burst: ${telegram.burst} updates across 50 chats answered at ${telegram.perSecond.toFixed(0)} updates per second.`,
   );
   console.log(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
+  // Each scenario in a fresh process: peak RSS of 500 photo messages at once and of image bombs.
+  console.log('');
+  printTable(memoryTable(await measureMemory()));
   const [backend, raw] = await measureOpenAi();
   console.log('');
   printTable([
