@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
+import { imageOf, makeHarness } from './helpers/assistant-harness.js';
 import {
   DEFAULT_IMAGE_LIMITS,
   fetchAndPreprocessImage,
@@ -391,4 +393,17 @@ test('a burst of photos holds at most six at once between the start of their dow
   }
   assert.equal(downloads.length, 20);
   for (const result of await Promise.all(prepared)) assert.equal(result.width, 64);
+});
+
+test('the user hears why a photo too large to decode was refused, with the limit and what to do', async () => {
+  const harness = makeHarness(new ScriptedVisionModel());
+  try {
+    const parts = await harness.send({ text: 'What is this?', images: [imageOf(await progressiveJpegClaiming(7000, 7000))] });
+    assert.deepEqual(
+      parts.map((part) => [part.type, part.text]),
+      [['problem', 'That photo has too many pixels for me to open safely; I can open up to 42 million. Try sending it as a photo instead of a file, or a smaller copy.']],
+    );
+  } finally {
+    harness.close();
+  }
 });

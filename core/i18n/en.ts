@@ -112,7 +112,7 @@ export const en: Messages = {
       case 'too-large':
         return `${which} is too large for me. The limit is ${megabytes(details.limitBytes ?? 0)}. Try sending it as a photo instead of a file, or a smaller one.`;
       case 'too-many-pixels':
-        return `${which} has too many pixels for me to open safely. Try a screenshot or a smaller copy of it.`;
+        return `${which} has too many pixels for me to open safely${details.limitPixels ? `; I can open up to ${Math.round(details.limitPixels / 1e6)} million` : ''}. Try sending it as a photo instead of a file, or a smaller copy.`;
       case 'not-an-image':
         return `${which} does not look like an image. Send a JPEG, PNG or WebP photo.`;
       case 'unsupported-format':

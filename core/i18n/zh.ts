@@ -98,7 +98,7 @@ export const zh: Messages = {
       case 'too-large':
         return `${which}太大了，上限是 ${wholeMegabytes(details.limitBytes ?? 0)} 兆字节。请改为以照片方式发送，或者发送小一点的文件。`;
       case 'too-many-pixels':
-        return `${which}像素太多，我无法安全地打开。请发送截图或缩小后的版本。`;
+        return `${which}像素太多，我无法安全地打开${details.limitPixels ? `；我最多能打开 ${Math.round(details.limitPixels / 1e4)} 万像素` : ''}。请改为以照片方式发送，或者发送缩小后的版本。`;
       case 'not-an-image':
         return `${which}看起来不是图片。请发送 JPEG、PNG 或 WebP 格式的照片。`;
       case 'unsupported-format':
