@@ -121,6 +121,17 @@ function oggPages(data: Uint8Array): number[] {
   return starts;
 }
 
+/** A copy of an Ogg file whose last page states another granule position, its CRC made right. */
+function withLastGranule(file: Uint8Array, granule: bigint): Uint8Array {
+  const data = file.slice();
+  const last = oggPages(data).at(-1)!;
+  const view = new DataView(data.buffer);
+  view.setBigInt64(last + 6, granule, true);
+  view.setUint32(last + 22, 0, true);
+  view.setUint32(last + 22, oggCrc(data.subarray(last)), true);
+  return data;
+}
+
 const VOICE_48K = voiceLike(4, 48000, 1);
 const OGG_NOTE = encodeOggOpus(VOICE_48K, 48000, { bitrate: 32000 });
 
@@ -318,15 +329,22 @@ describe('decodeAudio refusals', () => {
   });
 
   test('an Ogg note is refused from its last granule position alone, before decoding it', async () => {
-    const data = OGG_NOTE.slice();
-    const pages = oggPages(data);
-    const last = pages.at(-1)!;
-    // The last page now says the note runs for an hour.
-    new DataView(data.buffer).setBigInt64(last + 6, BigInt(312 + 3600 * 48000), true);
-    new DataView(data.buffer).setUint32(last + 22, 0, true);
-    new DataView(data.buffer).setUint32(last + 22, oggCrc(data.subarray(last)), true);
-    const error = await rejectsWith(decodeWithin(data, { maxBytes: LIMITS.maxBytes, maxSeconds: 600 }), 'too-long');
-    assert.deepEqual(error.details, { seconds: 3600, maxSeconds: 600 });
+    // The last page now says the 4 s note runs for 10 minutes, which its 11 kB could hold.
+    const data = withLastGranule(OGG_NOTE, BigInt(312 + 600 * 48000));
+    const error = await rejectsWith(decodeWithin(data, { maxBytes: LIMITS.maxBytes, maxSeconds: 120 }), 'too-long');
+    assert.deepEqual(error.details, { seconds: 600, maxSeconds: 120 });
+  });
+
+  test('an Ogg note whose last page claims more than its size can hold is measured by decoding it', async () => {
+    // 30 million years, or an hour: either needs far more than 11 kB, even of the shortest packets.
+    for (const granule of [2n ** 62n, BigInt(312 + 3600 * 48000)]) {
+      const data = withLastGranule(OGG_NOTE, granule);
+      const decoded = await decodeWithin(data, { maxBytes: LIMITS.maxBytes, maxSeconds: 120 });
+      assert.ok(Math.abs(decoded.durationSeconds - 4) <= 0.03, `decoded ${decoded.durationSeconds} s`);
+      // Over the limit, the length the user hears is the one decoding measured, not the claim.
+      const error = await rejectsWith(decodeWithin(data, { maxBytes: LIMITS.maxBytes, maxSeconds: 2 }), 'too-long');
+      assert.ok(Math.abs(Number(error.details.seconds) - 4) <= 1, `refused as ${error.details.seconds} s`);
+    }
   });
 
   test('an Ogg note whose granule positions lie is still stopped once decoding passes the limit', async () => {

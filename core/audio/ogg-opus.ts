@@ -18,6 +18,11 @@ const OPUS_RATE = 48000;
 const CHUNK_BYTES = 16 * 1024;
 /** The largest Ogg page: 27-byte header, 255 lacing values, 255 × 255 bytes of data. */
 const MAX_PAGE_BYTES = 27 + 255 + 255 * 255;
+/**
+ * The most audio one byte of an Ogg Opus file can hold: an Opus packet lasts at most 120 ms and
+ * takes at least two bytes, its table-of-contents byte and its lacing value in the page header.
+ */
+const MAX_SECONDS_PER_BYTE = 0.12 / 2;
 
 export interface OpusHead {
   readonly channels: number;
@@ -42,7 +47,8 @@ export function readOpusHead(data: Uint8Array): OpusHead {
 
 /**
  * The stream's length from the granule position of its last page, without decoding: a cheap way to
- * refuse an overlong note at once and to say how long it is. Undefined when no later page says.
+ * refuse an overlong note at once and to say how long it is. Undefined when no later page says, or
+ * when it says more than the file's size can hold.
  */
 export function oggOpusSeconds(data: Uint8Array, head: OpusHead): number | undefined {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -53,7 +59,10 @@ export function oggOpusSeconds(data: Uint8Array, head: OpusHead): number | undef
     // -1 marks a page on which no packet ends; 0 is a header page.
     if (granule <= 0n) continue;
     const samples = Number(granule) - head.preSkip;
-    return samples > 0 ? samples / OPUS_RATE : undefined;
+    if (samples <= 0) return undefined;
+    const seconds = samples / OPUS_RATE;
+    // A length the file is too small to hold is damage, not a length: decoding measures the real one.
+    return seconds <= data.length * MAX_SECONDS_PER_BYTE ? seconds : undefined;
   }
   return undefined;
 }
