@@ -221,8 +221,11 @@ describe('from the Hub to an answer', () => {
     );
     const hub = await startFakeHub({ repository: preset.repository, files });
     try {
-      hub.cutTransfer('onnx/decoder_model_merged_q4.onnx', 1000, 1);
       const modelsDirectory = join(folder.path, 'pulled-models');
+      // Dropped once the client holds the first 1000 bytes, so the retry must resume with a Range.
+      hub.cutTransfer('onnx/decoder_model_merged_q4.onnx', 1000, 1, {
+        receivedInto: join(modelsDirectory, 'smolvlm-256m', 'onnx/decoder_model_merged_q4.onnx.partial'),
+      });
       let printed = '';
       const environment = { MODELS_DIR: modelsDirectory, HF_ENDPOINT: hub.endpoint };
       const code = await runModelsCommand(['pull', 'smolvlm-256m'], {

@@ -112,12 +112,31 @@ describe('pull', () => {
 
   test('a transfer cut mid-body resumes with a Range request and ends byte-identical', async (context) => {
     const { hub, store, modelFolder } = await setUp(context);
-    hub.cutTransfer(DECODER_DATA, 50_000, 1);
+    hub.cutTransfer(DECODER_DATA, 50_000, 1, { receivedInto: join(modelFolder, `${DECODER_DATA}.partial`) });
     await store.pull('smolvlm-256m');
     const [first, second] = hub.contentRequests(DECODER_DATA);
     assert.equal(first?.range, undefined);
     assert.match(second?.range ?? '', /^bytes=[1-9]\d*-$/);
     assertSameContent(modelFolder, [DECODER_DATA]);
+  });
+
+  test('the fake Hub drops a cut connection only once a slow client has read what was sent', async (context) => {
+    // A loaded machine: the client reads the body well after the bytes arrived. A fetch body that
+    // errors discards unread chunks, so a drop on a timer would leave it nothing to resume from.
+    const { hub, modelsDirectory } = await setUp(context);
+    const partial = join(modelsDirectory, 'slow-reader.partial');
+    hub.cutTransfer('onnx/vision_encoder_int8.onnx', 1000, 1, { receivedInto: partial });
+    const redirect = await fetch(`${hub.endpoint}/${PRESET.repository}/resolve/main/onnx/vision_encoder_int8.onnx`, { redirect: 'manual' });
+    const response = await fetch(new URL(redirect.headers.get('location')!, hub.endpoint));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of response.body!) {
+        received += chunk.byteLength;
+        appendFileSync(partial, chunk);
+      }
+    });
+    assert.equal(received, 1000);
   });
 
   test('a connection that goes silent is dropped after the stall timeout and resumed', async (context) => {
@@ -154,7 +173,7 @@ describe('pull', () => {
 
   test('an interrupted pull keeps only a .partial file, and the next pull completes it', async (context) => {
     const { hub, store, modelFolder } = await setUp(context, { attempts: 2 });
-    hub.cutTransfer(DECODER_DATA, 20_000, 2);
+    hub.cutTransfer(DECODER_DATA, 20_000, 2, { receivedInto: join(modelFolder, `${DECODER_DATA}.partial`) });
     const error = await rejection(store.pull('smolvlm-256m'));
     assert.equal(error.kind, 'network');
     assert.ok(existsSync(join(modelFolder, `${DECODER_DATA}.partial`)));

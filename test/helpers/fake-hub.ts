@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -43,12 +44,22 @@ export interface FakeHub {
   /** Requests that carried the file's bytes (the CDN for LFS files, resolve for the others). */
   contentRequests(path: string): RecordedRequest[];
   /** The next `times` transfers of the file drop the connection after `afterBytes` bytes of the body. */
-  cutTransfer(path: string, afterBytes: number, times: number): void;
+  cutTransfer(path: string, afterBytes: number, times: number, options?: CutOptions): void;
   /** The next `times` transfers of the file go silent after `afterBytes` bytes, connection left open. */
   stallTransfer(path: string, afterBytes: number, times: number): void;
   /** From now on the file's bytes differ from the checksum the tree lists. */
   corrupt(path: string): void;
   close(): Promise<void>;
+}
+
+export interface CutOptions {
+  /**
+   * The file the client writes the body into (its `.partial`). The connection is dropped only once
+   * that file holds every byte sent, so the client has read them all, however loaded the machine:
+   * a fetch body that errors discards the chunks not yet read. Without it the drop follows a short
+   * pause, which a busy machine can outrun.
+   */
+  readonly receivedInto?: string;
 }
 
 interface StoredFile {
@@ -60,7 +71,7 @@ interface StoredFile {
 }
 
 interface Faults {
-  readonly cuts: Map<string, { afterBytes: number; remaining: number; stall: boolean }>;
+  readonly cuts: Map<string, { afterBytes: number; remaining: number; stall: boolean; receivedInto?: string }>;
   readonly corrupted: Set<string>;
 }
 
@@ -141,7 +152,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     commit,
     requests,
     contentRequests: (path) => requests.filter((request) => request.file === path && request.kind === 'content'),
-    cutTransfer: (path, afterBytes, times) => faults.cuts.set(path, { afterBytes, remaining: times, stall: false }),
+    cutTransfer: (path, afterBytes, times, cutOptions = {}) =>
+      faults.cuts.set(path, { afterBytes, remaining: times, stall: false, ...(cutOptions.receivedInto ? { receivedInto: cutOptions.receivedInto } : {}) }),
     stallTransfer: (path, afterBytes, times) => faults.cuts.set(path, { afterBytes, remaining: times, stall: true }),
     corrupt: (path) => faults.corrupted.add(path),
     close: async () => {
@@ -177,13 +189,36 @@ function sendContent(
   const cut = faults.cuts.get(file.path);
   if (cut && cut.remaining > 0) {
     cut.remaining -= 1;
-    // Send part of the body, then drop the connection the way a failing network would. The pause
-    // lets the client read what arrived: a fetch body stream that errors discards unread chunks.
+    // Send part of the body, then drop the connection the way a failing network would, once the
+    // client has read what arrived: a fetch body stream that errors discards unread chunks.
     const part = bytes.subarray(start, start + cut.afterBytes);
-    response.write(part, () => cut.stall || setTimeout(() => response.socket?.destroy(), 10));
+    const { receivedInto, stall } = cut;
+    response.write(part, () => {
+      if (stall) return;
+      const drop = (): void => void response.socket?.destroy();
+      if (receivedInto) whenFileHolds(receivedInto, start + part.length, response).then(drop, drop);
+      else setTimeout(drop, 10);
+    });
     return;
   }
   response.end(bytes.subarray(start));
+}
+
+/** Resolves once the file is at least `bytes` long; gives up when the client hangs up first. */
+function whenFileHolds(path: string, bytes: number, response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      let size = 0;
+      try {
+        size = statSync(path).size;
+      } catch {
+        // Not created yet.
+      }
+      if (size >= bytes || response.socket === null || response.socket.destroyed) resolve();
+      else setTimeout(check, 5);
+    };
+    check();
+  });
 }
 
 function corruptedCopy(bytes: Buffer): Buffer {
