@@ -43,6 +43,8 @@ function mergeAlbum(groupId: string, parts: readonly IncomingTurn[]): IncomingTu
   return {
     ...first,
     ...(captioned?.text ? { text: captioned.text } : {}),
+    // Someone else's words if any part was forwarded: never a command.
+    ...(ordered.some((part) => part.textSource === 'forwarded') ? { textSource: 'forwarded' as const } : {}),
     // One delivery for the whole album: a redelivered album is recognised as answered, and the
     // answer settles each update the album came in.
     eventId: `album:${groupId}`,
