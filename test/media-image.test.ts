@@ -407,3 +407,14 @@ test('the user hears why a photo too large to decode was refused, with the limit
     harness.close();
   }
 });
+
+test('a GIF whose frame lies far outside its screen is corrupt, not an error of ours', async () => {
+  // Found by the media fuzz: libvips says "gifload: bad image dimensions", then "Out of memory".
+  const gif = Buffer.from(await solid(40, 30, '#808080').gif().toBuffer());
+  const descriptor = gif.indexOf(Buffer.from([0x2c, 0, 0, 0, 0, 40, 0, 30, 0]));
+  assert.ok(descriptor > 0, 'the fixture has the image descriptor where expected');
+  gif.writeUInt16LE(48_128, descriptor + 1); // left
+  gif.writeUInt16LE(32_808, descriptor + 5); // width
+  const error = await rejectsWith(preprocessImage(gif), 'corrupt');
+  assert.equal(error.details?.format, 'gif');
+});

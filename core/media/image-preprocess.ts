@@ -325,7 +325,10 @@ function decodeError(error: unknown, format: string, limitPixels: number): unkno
   if (HEIF_DECODER_MISSING.test(message)) {
     return unsupportedFormat(format, error);
   }
-  if (/out of memory/i.test(message)) {
+  // The first line is the loader's own complaint; libvips may add its generic "Out of memory"
+  // after it, e.g. "gifload: bad image dimensions\ngifload_buffer: Out of memory" for a GIF frame
+  // placed outside its screen. Only memory really running out is our problem, not the user's.
+  if (/out of memory/i.test(message.split('\n')[0] ?? '')) {
     return error;
   }
   return corrupt(format, error);
