@@ -101,6 +101,27 @@ async function progressiveJpegClaiming(width: number, height: number): Promise<B
   return jpeg;
 }
 
+/**
+ * A flat grey baseline JPEG whose three components come in three scans, one after another: libjpeg
+ * then keeps the whole image's coefficients, as for a progressive one. Made by hand with one-code
+ * Huffman tables, so every block is two zero bits ("DC unchanged", "end of block").
+ */
+function multiScanBaselineJpeg(width: number, height: number): Buffer {
+  const segment = (marker: number, body: number[]) => {
+    const header = Buffer.from([0xff, marker, 0, 0]);
+    header.writeUInt16BE(body.length + 2, 2);
+    return Buffer.concat([header, Buffer.from(body)]);
+  };
+  const quantisation = segment(0xdb, [0, ...new Array<number>(64).fill(1)]);
+  const frame = segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+  const oneCodeTable = (tableClass: number) => [tableClass << 4, 1, ...new Array<number>(15).fill(0), 0];
+  const huffman = segment(0xc4, [...oneCodeTable(0), ...oneCodeTable(1)]);
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  const scanData = Buffer.alloc(Math.ceil((blocks * 2) / 8));
+  const scans = [1, 2, 3].map((component) => Buffer.concat([segment(0xda, [1, component, 0, 0, 63, 0]), scanData]));
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), quantisation, frame, huffman, ...scans, Buffer.from([0xff, 0xd9])]);
+}
+
 function isoBox(type: string, ...parts: Uint8Array[]): Buffer {
   const body = Buffer.concat(parts);
   const size = Buffer.alloc(4);
@@ -345,6 +366,11 @@ test('an interlaced PNG or progressive JPEG too large to decode within the memor
   assert.deepEqual(jpeg.details, { width: 7000, height: 7000, limitPixels: Math.floor(DEFAULT_IMAGE_LIMITS.maxDecodeBytes / 4), format: 'jpeg' });
   // The same sizes stream when not interlaced: only the pixel limit applies to them.
   await rejectsWith(preprocessImage(pngClaiming(7000, 7000)), 'corrupt');
+  // A baseline JPEG in several scans is held whole too (6 bytes a pixel in 4:4:4).
+  const multiScan = await rejectsWith(preprocessImage(multiScanBaselineJpeg(7000, 7000)), 'too-many-pixels');
+  assert.deepEqual(multiScan.details, { width: 7000, height: 7000, limitPixels: Math.floor(DEFAULT_IMAGE_LIMITS.maxDecodeBytes / 6), format: 'jpeg' });
+  const small = await preprocessImage(multiScanBaselineJpeg(64, 48));
+  assert.deepEqual([small.width, small.height], [64, 48]);
 });
 
 test('the decode budget applies to the formats decoded whole, and such images within it open', async () => {

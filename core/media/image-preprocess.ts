@@ -13,7 +13,7 @@ export interface ImageLimits {
   maxSide: number;
   /**
    * Most memory one decode may take when its format has to be decoded whole rather than a strip at
-   * a time (see wholeImageBytes); such an image needing more is refused as too-many-pixels.
+   * a time (see wholeImageBytesPerPixel); such an image needing more is refused as too-many-pixels.
    * DEFAULT_IMAGE_LIMITS.maxDecodeBytes unless given.
    */
   maxDecodeBytes?: number;
@@ -30,9 +30,9 @@ export const DEFAULT_MAX_INPUT_PIXELS = 65_000_000;
 
 /**
  * 160 MiB for one image its decoder holds whole: a progressive JPEG of 40 megapixels (4:2:0
- * colour), an interlaced PNG of 46, a GIF of 33 or an AVIF of 10 opens. Photos from phone cameras
- * are baseline JPEG or HEIC and stream, so this refuses only unusual files; with the process's
- * other memory it keeps a burst of image bombs under 600 MiB (bench/memory-bench.ts).
+ * colour), an interlaced PNG of 46, a GIF of 33 or an AVIF of 10 opens. Phone cameras write
+ * baseline JPEGs, which stream, so this refuses only unusual files; with the process's other
+ * memory it keeps a burst of image bombs under 600 MiB (bench/memory-bench.ts).
  */
 export const DEFAULT_MAX_DECODE_BYTES = 160 * MIB;
 
@@ -216,7 +216,8 @@ async function readHeader(input: Uint8Array): Promise<ImageHeader> {
  * kilobytes then costs hundreds of megabytes. Measured with sharp 0.35 / libvips 8.18, peak RSS
  * over a warm process, per pixel:
  * - progressive JPEG: libjpeg keeps every DCT coefficient of the image, 2 bytes each, at full size
- *   even when asked for an eighth (3.1 bytes with 4:2:0 colour, 6 with 4:4:4);
+ *   even when asked for an eighth (3.1 bytes with 4:2:0 colour, 6 with 4:4:4); so it does for a
+ *   baseline JPEG in several scans, which libvips also reports as progressive;
  * - interlaced (Adam7) PNG: libpng hands over no row before the last pass, so the whole image is
  *   read into memory (3.4 to 3.6 bytes for 8-bit RGB);
  * - GIF: every frame is drawn onto a full RGBA canvas (4.6 to 4.8 bytes);
