@@ -31,7 +31,7 @@ const downloadSlots = new Semaphore(MAX_CONCURRENT_DOWNLOADS);
 let downloadsNow = 0;
 let mostDownloads = 0;
 
-/** Downloads running now, and the most that ever ran at once (for tests and the bench). */
+/** Downloads running now, and the most that ever ran at once (for tests). */
 export function downloadsInFlight(): { readonly now: number; readonly most: number } {
   return { now: downloadsNow, most: mostDownloads };
 }
