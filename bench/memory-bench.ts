@@ -2,7 +2,7 @@
  * Peak memory of the assistant under a burst of photos: 500 photo messages at once, and 8 image
  * bombs at once (interlaced PNG and progressive JPEG, tiny files that decode to hundreds of
  * megabytes). Each scenario runs in a fresh Node process, so one scenario's heap and libvips' caches
- * never count towards another's; the process's peak RSS is what getrusage reports (ru_maxrss),
+ * never count towards another's; the process's peak RSS is the kernel's high-water mark (VmHWM),
  * which no sampling interval can miss. Photos are downloaded over loopback from a file server in
  * this (the parent) process, through the same download helper the adapters use, and every turn goes
  * through the real Assistant with an instant scripted model and a real SQLite store.
@@ -10,7 +10,7 @@
  *   npx tsx bench/memory-bench.ts          prints the table on its own
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -135,8 +135,18 @@ function runChild(args: readonly string[]): Promise<ChildReport> {
   });
 }
 
-/** getrusage's high-water mark of the resident set, in MiB (Node reports kilobytes). */
+/**
+ * The high-water mark of this process's resident set, in MiB: Linux's VmHWM, which belongs to the
+ * process's own memory map. getrusage's maxrss would do elsewhere, but on Linux it carries over
+ * the parent's size at fork, and the bench's parent is large.
+ */
 function peakRssMiB(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return (Number(match[1]) * 1024) / MIB;
+  } catch {
+    // Not Linux.
+  }
   return (process.resourceUsage().maxRSS * 1024) / MIB;
 }
 
