@@ -17,7 +17,7 @@ import { makeTempFolder } from './helpers/temp-folder.js';
  */
 
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
-const QUESTIONS = 20;
+const QUESTIONS = 10;
 const alice = telegramUser({ id: 4242, first_name: 'Alice', language_code: 'en' });
 const chat = privateChat(alice);
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -148,7 +148,7 @@ describe('a crash in the middle of an answer loses no message', () => {
     cleanups.push(() => folder.remove(), () => discord.close());
     const environment = { DISCORD_BOT_TOKEN: discord.token, DISCORD_API_ROOT: discord.apiRoot, DATA_DIR: folder.path };
     const bob = discordUser({ username: 'bob' });
-    const questions = 8;
+    const questions = 6;
     const answers = () => discord.sentMessages().flatMap((message) => /You asked: question \d+$/.exec(message.content) ?? []);
     const gists = () => discord.sentMessages().filter((message) => message.content === 'Let me look.').length;
 
