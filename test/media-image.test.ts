@@ -246,17 +246,12 @@ test('a truncated JPEG is corrupt, not a grey half-image', async () => {
   assert.equal(error.details?.format, 'jpeg');
 });
 
-test('a PNG claiming 50,000 × 50,000 is refused from its header, cheaply', async () => {
+test('a PNG claiming 50,000 × 50,000 is refused from its header, before any decoding', async () => {
   const bomb = pngClaiming(50_000, 50_000);
   assert.ok(bomb.length < 1000, 'the fixture itself stays tiny');
-  const rssBefore = process.memoryUsage().rss;
-  const startedAt = performance.now();
+  // The cost of refusing it is a bench figure (npm run bench, memory table), not a timed test.
   const error = await rejectsWith(preprocessImage(bomb), 'too-many-pixels');
-  const elapsedMs = performance.now() - startedAt;
-  const rssGrowthBytes = process.memoryUsage().rss - rssBefore;
   assert.deepEqual(error.details, { width: 50_000, height: 50_000, limitPixels: DEFAULT_IMAGE_LIMITS.maxInputPixels });
-  assert.ok(rssGrowthBytes < 200 * 1024 * 1024, `rss grew by ${Math.round(rssGrowthBytes / 1024 / 1024)} MB`);
-  assert.ok(elapsedMs < 2000, `took ${Math.round(elapsedMs)} ms`);
 });
 
 test('an input over maxInputBytes is too-large before any decoding', async () => {
