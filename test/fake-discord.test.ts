@@ -52,7 +52,8 @@ describe('the fake Discord, driven by the real discord.js Client', { timeout: 10
   test('logs in and reaches ClientReady without the 15 s wait for guilds', async () => {
     const startedAt = Date.now();
     const { fake, client } = await startClient();
-    assert.ok(Date.now() - startedAt < 2_000, `ready after ${Date.now() - startedAt} ms`);
+    // discord.js waits 15 s for guilds it was not sent; well under that means none were missing.
+    assert.ok(Date.now() - startedAt < 8_000, `ready after ${Date.now() - startedAt} ms`);
     assert.equal(client.user?.id, fake.botUser.id);
     assert.equal(client.application?.id, fake.applicationId);
     assert.deepEqual(fake.calls.map((call) => `${call.method} ${call.path} ${call.status}`), ['GET /gateway/bot 200']);

@@ -159,7 +159,7 @@ describe('the fake Telegram, driven by the real grammy client', { timeout: 10_00
     const attempts = fake.calls.filter((call) => call.method === 'sendMessage');
     assert.deepEqual(attempts.map((call) => call.errorCode), [429, undefined]);
     const waited = (attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0);
-    assert.ok(waited >= 950 && waited < 2000, `retried after ${waited} ms`);
+    assert.ok(waited >= 950, `retried after ${waited} ms`);
     assert.deepEqual(fake.sentMessages(chat.id).map((message) => message.text), ['answer']);
     assert.deepEqual(errors, []);
   });

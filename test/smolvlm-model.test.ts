@@ -93,14 +93,11 @@ test('the same options write byte-identical folders, and another seed does not',
   assert.ok(!reseeded.get('onnx/decoder_model_merged.onnx_data')!.equals(first.get('onnx/decoder_model_merged.onnx_data')!));
 });
 
-test('the tiny folder is small, quick to write and lists what it wrote', async () => {
-  const started = performance.now();
+test('the tiny folder is small and lists what it wrote', async () => {
   const info = await writeModel();
-  const elapsedMilliseconds = performance.now() - started;
   const sizes = await Promise.all(info.files.map(async (file) => (await stat(join(info.folder, file))).size));
   const total = sizes.reduce((sum, size) => sum + size, 0);
   assert.ok(total < 1_000_000, `tiny folder is ${total} bytes`);
-  assert.ok(elapsedMilliseconds < 5_000, `writing took ${elapsedMilliseconds} ms`);
   for (const file of ['config.json', 'tokenizer.json', 'onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx']) {
     assert.ok(info.files.includes(file), `${file} missing from ${info.files.join(', ')}`);
   }

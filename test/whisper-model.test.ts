@@ -110,9 +110,7 @@ async function folderBytes(info: WhisperModelInfo): Promise<Map<string, Buffer>>
 }
 
 test('the same options write byte-identical folders, another seed does not, and the tiny folder is small', async () => {
-  const started = performance.now();
   const first = await writeModel();
-  const elapsedMilliseconds = performance.now() - started;
   const second = await writeModel();
   const firstBytes = await folderBytes(first);
   const secondBytes = await folderBytes(second);
@@ -123,7 +121,6 @@ test('the same options write byte-identical folders, another seed does not, and 
 
   const total = [...firstBytes.values()].reduce((sum, bytes) => sum + bytes.length, 0);
   assert.ok(total < 1_500_000, `tiny folder is ${total} bytes`);
-  assert.ok(elapsedMilliseconds < 5_000, `writing took ${elapsedMilliseconds} ms`);
   assert.deepEqual(first.files, [
     'config.json',
     'generation_config.json',
@@ -213,10 +210,7 @@ test('the decoder session has the merged export contract transformers.js builds 
 
 test('the pipeline transcribes: with and without a language, deterministically, and audio-dependently', async () => {
   const { info } = await shared;
-  const started = performance.now();
   const asr = await loadPipeline(info.folder);
-  const loadMilliseconds = performance.now() - started;
-  assert.ok(loadMilliseconds < 3_000, `loading took ${loadMilliseconds} ms`);
 
   const speech = speechLike(3);
   const english = (await asr(speech, { language: 'english', task: 'transcribe', max_new_tokens: 12 })) as { text: string };
