@@ -56,6 +56,8 @@ test('an invalid value stops start-up with one line naming the variable, what wa
   );
   assert.match(errorFor({ HISTORY_TOKEN_BUDGET: 'lots' }), /^Configuration: HISTORY_TOKEN_BUDGET is "lots"; expected a whole number\./);
   assert.match(errorFor({ MAX_IMAGES_PER_TURN: '50' }), /MAX_IMAGES_PER_TURN is "50"; expected a number of at most 10\./);
+  // The bomb guards cannot be switched off by a huge value.
+  assert.match(errorFor({ IMAGE_MAX_BYTES: '1000000000000' }), /IMAGE_MAX_BYTES is "1000000000000"; expected a number of at most 52428800\./);
   assert.match(errorFor({ VLM_BACKEND: 'openai' }), /^Configuration: VLM_BASE_URL is nothing; expected a URL such as http:\/\/gpu-host:8000\/v1 when VLM_BACKEND is openai\./);
   assert.match(errorFor({ VLM_BASE_URL: 'ftp://host' }), /expected a URL starting with http:\/\/ or https:\/\//);
   for (const message of [errorFor({ VLM_DEVICE: 'gpu' }), errorFor({ VLM_BACKEND: 'openai' })]) {

@@ -36,7 +36,8 @@ export const coreSettings = z.object({
   // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
   HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://huggingface.co'),
   HF_TOKEN: z.string().min(1).optional().meta({ secret: true }),
-  IMAGE_MAX_BYTES: positiveInteger.default(20 * 1024 * 1024),
+  // Each photo is held whole while it downloads; six at once must fit the memory budget.
+  IMAGE_MAX_BYTES: positiveInteger.max(50 * 1024 * 1024).default(20 * 1024 * 1024),
   // DEFAULT_MAX_INPUT_PIXELS in core/media: 64-megapixel phone photos open. At most 200 million
   // (a 200-megapixel camera's full size); above that the guard against decompression bombs is gone.
   IMAGE_MAX_PIXELS: positiveInteger.max(200_000_000).default(65_000_000),
