@@ -164,6 +164,18 @@ describe('the OpenAI-compatible backend', () => {
     }
   });
 
+  test('reasoning_content deltas and <think> blocks never reach the user', async () => {
+    server = await startFakeChatServer();
+    const harness = makeHarness(model());
+    try {
+      server.replies = [{ reasoning: ['The user asks ', 'about the sign.'], chunks: ['<think>also here</think>', 'The sign ', 'says Exit. ', 'It points ↓.'] }];
+      const parts = await harness.send({ text: 'what does it say?', images: [imageOf(await solidJpeg(32, 32))] });
+      assert.deepEqual(parts.map((part) => part.text), ['The sign says Exit.', 'It points down.']);
+    } finally {
+      harness.close();
+    }
+  });
+
   test('an abort mid-stream closes the connection', async () => {
     server = await startFakeChatServer();
     server.replies = [{ chunks: ['Start. ', 'never'], stallAfter: 1 }];

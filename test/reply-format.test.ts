@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toSpeechFriendly } from '../core/reply/index.js';
+import { AnswerDelivery, toSpeechFriendly } from '../core/reply/index.js';
 
 /** Each case is [input, exact expected output]. */
 function assertCases(cases: ReadonlyArray<readonly [string, string]>): void {
@@ -230,4 +230,49 @@ test('a realistic messy model answer becomes clean speech', () => {
 
 test('control characters and replacement characters from a broken byte sequence are dropped', () => {
   assert.equal(toSpeechFriendly('bari\uFFFD\u001e a\u0007 door.\nNext line.'), 'bari a door.\nNext line.');
+});
+
+test('reasoning blocks never reach the listener, closed, unclosed or with only the closing tag', () => {
+  assertCases([
+    // DeepSeek-R1 / QwQ as served with no reasoning parser.
+    ['<think>\nThe user asks about the sign. It says EXIT.\n</think>\n\nThe sign says Exit.', 'The sign says Exit.'],
+    ['<think></think>\n\nA red door.', 'A red door.'],
+    // Cut off at the token limit, or still thinking while streaming.
+    ['<think>\nOkay, let me look at the photo. There is', ''],
+    ['  <THINK>\nhmm', ''],
+    // Chat templates that put "<think>" in the prompt: only the close comes back.
+    ['Let me look. The label says 500 mg.\n</think>\n\nThe label says 500 mg.', 'The label says 500 mg.'],
+    ['<reasoning>Two cups, one full.</reasoning>Two cups; the left one is full.', 'Two cups; the left one is full.'],
+    ['<thinking>\nlist items\n</thinking>\n- apples\n- pears', 'apples.\npears.'],
+    ['<reflection>check</reflection>这是一辆红色汽车。', '这是一辆红色汽车。'],
+    // Angle brackets in prose are not reasoning.
+    ['If x < 3 and y > 2, stop.', 'If x < 3 and y > 2, stop.'],
+  ]);
+});
+
+test('arrows and direction symbols are said as words, never dropped', () => {
+  assertCases([
+    ['Stairs ↓', 'Stairs down'],
+    ['stairs ↓ on your left.', 'stairs down on your left.'],
+    ['→ exit', 'To exit.'],
+    ['Exit ➡️', 'Exit right'],
+    ['Toilets ⬅', 'Toilets left'],
+    ['Lift ⬆️ and ⬇️.', 'Lift up and down.'],
+    ['The bins are ↘ of the door.', 'The bins are down and to the right of the door.'],
+    ['Platform 2 (↑)', 'Platform 2 (up)'],
+    ['楼梯↓', '楼梯向下'],
+    ['→出口', '前往出口。'],
+    // Between words a right arrow is a path: still a comma.
+    ['Settings → Privacy', 'Settings, Privacy'],
+  ]);
+});
+
+test('while streaming, no gist is sent from inside a reasoning block', () => {
+  const delivery = new AnswerDelivery(4000);
+  const sent: string[] = [];
+  for (const delta of ['<think>', '\nThe user wants the sign. ', 'It says exit. ', 'So answer. ', '</think>', '\n\nThe sign says Exit. ', 'It points left.']) {
+    sent.push(...delivery.push(delta).map((chunk) => chunk.text));
+  }
+  assert.deepEqual(sent, ['The sign says Exit.']);
+  assert.deepEqual(delivery.finish().map((chunk) => chunk.text), ['It points left.']);
 });

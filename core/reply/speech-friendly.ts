@@ -22,7 +22,7 @@
 const MAXIMUM_PASSES = 8;
 
 export function toSpeechFriendly(text: string): string {
-  let current = text;
+  let current = stripReasoning(text);
   for (let pass = 0; pass < MAXIMUM_PASSES; pass += 1) {
     const next = cleanOnce(current);
     if (next === current) return next;
@@ -72,6 +72,24 @@ const WORD_END = /[\p{L}\p{N}\p{M})\]"'”’»」】%°]/u;
 const WORD_START = /[\p{L}\p{N}(\["'“‘«「【$€£¥]/u;
 const OPENING_PUNCTUATION = /[(\[{"'“‘«「『【]/u;
 const CLOSING_OR_PAUSE_PUNCTUATION = /[.,!?;:…)\]}"'”’»」』】。，！？；：、]/u;
+
+// ---------------------------------------------------------------------------------------------
+// Reasoning blocks.
+
+/** Tags that reasoning models (DeepSeek-R1, QwQ, Qwen3 and others as served) wrap their thinking in. */
+const REASONING_TAG_NAME = '(?:think|thinking|thought|thoughts|reasoning|reflection|scratchpad)';
+const CLOSED_REASONING_BLOCK = new RegExp(String.raw`<(${REASONING_TAG_NAME})\s*>[\s\S]*?<\/\1\s*>`, 'giu');
+/** An opening tag with no close: still thinking while streaming, or cut off at the token limit. */
+const UNCLOSED_REASONING_BLOCK = new RegExp(String.raw`<${REASONING_TAG_NAME}\s*>[\s\S]*$`, 'iu');
+/** Some chat templates put the opening tag in the prompt, so the answer holds only the close. */
+const ORPHAN_REASONING_CLOSE = new RegExp(String.raw`^[\s\S]*<\/${REASONING_TAG_NAME}\s*>`, 'iu');
+/**
+ * A model's reasoning is never part of the answer: a listener would hear the whole deliberation
+ * before the reply. Runs once, before the passes, on the raw text.
+ */
+function stripReasoning(text: string): string {
+  return text.replace(CLOSED_REASONING_BLOCK, '').replace(ORPHAN_REASONING_CLOSE, '').replace(UNCLOSED_REASONING_BLOCK, '');
+}
 
 // ---------------------------------------------------------------------------------------------
 // Whole-text preparation.
@@ -205,6 +223,7 @@ function convertLine(rawLine: string): string[] {
   const numbered = line.replace(LINE_START_NUMBER, (marker, keycapDigit?: string, dingbat?: string) => {
     return `${keycapDigit ?? (dingbat ? dingbatNumber(dingbat) : '10')}. `;
   });
+  if (LEADING_DIRECTION_ARROW.test(numbered)) return [ensurePause(cleanInline(numbered))];
   const bullet = BULLET.exec(numbered);
   if (bullet) return [ensurePause(cleanInline(bullet[1] ?? ''))];
   return [cleanInline(numbered)];
@@ -319,10 +338,67 @@ const ASCII_ARROW = /(?<=\S)[ \t]+(?:--?>|==?>)[ \t]+(?=\S)/g;
 const BRACKETED_DECORATION = new RegExp(String.raw`[ \t]*[(\[][ \t]*${DECORATIVE_RUN}[ \t]*[)\]]`, 'gu');
 
 function removeDecorations(text: string): string {
-  return spellOutSymbols(text)
+  return spellOutArrows(spellOutSymbols(text).replace(ASCII_ARROW, ' → '))
     .replace(BRACKETED_DECORATION, '')
-    .replace(ASCII_ARROW, ' → ')
     .replace(DECORATIVE_RUN_WITH_SPACES, replaceDecorativeRun);
+}
+
+type Direction = 'right' | 'left' | 'up' | 'down' | 'up-right' | 'down-right' | 'up-left' | 'down-left';
+
+const DIRECTION_ARROWS: Readonly<Record<Direction, string>> = {
+  right: '\u2192\u21D2\u21E8\u21A6\u21FE\u2794\u279C\u279D\u279E\u2799\u279B\u27A1\u27F6\u27F9\u2B95',
+  left: '\u2190\u21D0\u21E6\u27F5\u27F8\u2B05',
+  up: '\u2191\u21D1\u21E7\u2B06',
+  down: '\u2193\u21D3\u21E9\u2B07',
+  'up-right': '\u2197\u21D7\u2B08',
+  'down-right': '\u2198\u21D8\u2B0A',
+  'up-left': '\u2196\u21D6\u2B09',
+  'down-left': '\u2199\u21D9\u2B0B',
+};
+const DIRECTION_WORDS: Readonly<Record<Direction, { readonly en: string; readonly zh: string }>> = {
+  right: { en: 'right', zh: '向右' },
+  left: { en: 'left', zh: '向左' },
+  up: { en: 'up', zh: '向上' },
+  down: { en: 'down', zh: '向下' },
+  'up-right': { en: 'up and to the right', zh: '向右上' },
+  'down-right': { en: 'down and to the right', zh: '向右下' },
+  'up-left': { en: 'up and to the left', zh: '向左上' },
+  'down-left': { en: 'down and to the left', zh: '向左下' },
+};
+const DIRECTION_ARROW = new RegExp(`([ \t]*)([${Object.values(DIRECTION_ARROWS).join('')}])\uFE0F?([ \t]*)`, 'gu');
+/** A line that starts with an arrow pointing at something ("→ exit"): not a bullet, a direction. */
+const LEADING_DIRECTION_ARROW = new RegExp(`^[${Object.values(DIRECTION_ARROWS).join('')}]`, 'u');
+
+function directionOf(arrow: string): Direction {
+  const found = (Object.keys(DIRECTION_ARROWS) as Direction[]).find((direction) => DIRECTION_ARROWS[direction].includes(arrow));
+  return found ?? 'right';
+}
+
+/**
+ * Arrows carry meaning ("stairs ↓", "→ exit", "exit ←") and are said as words. A left or right
+ * arrow between two words is left for the path rule below ("Settings → Privacy" reads as
+ * "Settings, Privacy"); one pointing at a word with nothing before it is "to" ("→ exit" is
+ * "To exit"). Chinese neighbours get Chinese words; other languages get English ones, which a
+ * screen reader still says better than nothing.
+ */
+function spellOutArrows(text: string): string {
+  return text.replace(DIRECTION_ARROW, (match: string, spacesBefore: string, arrow: string, spacesAfter: string, offset: number, whole: string) => {
+    const previous = characterBefore(whole, offset);
+    const next = characterAt(whole, offset + match.length);
+    const direction = directionOf(arrow);
+    const horizontal = direction === 'right' || direction === 'left';
+    const wordBefore = previous !== '' && WORD_END.test(previous);
+    const wordAfter = next !== '' && WORD_START.test(next);
+    if (horizontal && wordBefore && wordAfter) return match;
+    const chinese = CJK_CHARACTER.test(previous) || CJK_CHARACTER.test(next);
+    let word = DIRECTION_WORDS[direction][chinese ? 'zh' : 'en'];
+    if (direction === 'right' && !wordBefore && wordAfter) word = chinese ? '前往' : 'to';
+    if (chinese) return word;
+    if (previous === '') word = capitalizeFirst(word);
+    const before = previous === '' || (OPENING_PUNCTUATION.test(previous) && spacesBefore === '') ? '' : ' ';
+    const after = next === '' || (CLOSING_OR_PAUSE_PUNCTUATION.test(next) && spacesAfter === '') ? '' : ' ';
+    return `${before}${word}${after}`;
+  });
 }
 
 /**

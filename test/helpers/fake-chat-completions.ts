@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 
 /** What one chat-completions request gets: SSE chunks, or a failure, optionally stalling. */
 export type FakeReply =
-  | { readonly chunks: readonly string[]; readonly stallAfter?: number; readonly dropAfter?: number; readonly malformedAfter?: number }
+  | {
+      readonly chunks: readonly string[];
+      readonly stallAfter?: number;
+      readonly dropAfter?: number;
+      readonly malformedAfter?: number;
+      /** Sent first as `reasoning_content` deltas, as vLLM's reasoning parsers and DeepSeek do. */
+      readonly reasoning?: readonly string[];
+      /** The last chunk's finish_reason; "stop" unless told ("length": cut at max_tokens). */
+      readonly finishReason?: string;
+    }
   | { readonly status: number; readonly retryAfterSeconds?: number; readonly message?: string };
 
 export interface FakeChatServer {
@@ -55,6 +64,10 @@ export async function startFakeChatServer(models: string[] = ['served-model']): 
     response.on('close', () => {
       if (!response.writableFinished) (state as { clientHangUps: number }).clientHangUps += 1;
     });
+    for (const thought of reply.reasoning ?? []) {
+      const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: { reasoning_content: thought }, finish_reason: null }] };
+      response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    }
     for (const [index, text] of reply.chunks.entries()) {
       if (reply.dropAfter === index) {
         // Let the chunks already written reach the client before the connection is cut.
@@ -70,7 +83,7 @@ export async function startFakeChatServer(models: string[] = ['served-model']): 
       const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] };
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     }
-    const last = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+    const last = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason ?? 'stop' }] };
     response.write(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
     response.end();
   }
