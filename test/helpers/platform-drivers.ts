@@ -98,7 +98,8 @@ function pause(ms: number): Promise<void> {
 
 /** Telegram: the real grammy bot polling the fake Bot API; several photos are an album. */
 export const telegramDriver: DriverFactory = async (options = {}) => {
-  const harness: TelegramHarness = await startTelegramHarness({ albumWindowMs: 100, ...options });
+  // Wide enough that a loaded machine still delivers an album's parts inside it.
+  const harness: TelegramHarness = await startTelegramHarness({ albumWindowMs: 800, ...options });
   const { telegram } = harness;
   return {
     name: 'telegram',

@@ -56,7 +56,7 @@ export async function startTelegramHarness(
     token: telegram.token,
     apiRoot: telegram.apiRoot,
     logger: options.logger ?? silentLogger(),
-    albumWindowMs: options.albumWindowMs ?? 150,
+    albumWindowMs: options.albumWindowMs ?? 800,
     downloadLimitBytes: 20 * 1024 * 1024,
     receive: options.webhookSecret
       ? { mode: 'webhook', url: 'https://bot.example/telegram', host: '127.0.0.1', port: 0, secret: options.webhookSecret }
