@@ -85,6 +85,20 @@ describe('the embedded model on a generated SmolVLM', () => {
     assert.notDeepEqual(withBoth.deltas.join(''), withRed.deltas.join(''));
   });
 
+  test('a question with no photo reaches the model through the tokenizer alone', async () => {
+    const result = await collect(model, { messages: question([], 'Hello, what can you do?'), maxOutputTokens: 8 });
+    assert.ok(result.outputTokens! > 0, `generated ${result.outputTokens} tokens`);
+    assert.equal(result.reason, result.outputTokens === 8 ? 'length' : 'stop');
+    const again = await collect(model, { messages: question([], 'Hello, what can you do?'), maxOutputTokens: 8 });
+    assert.deepEqual(again.deltas, result.deltas, 'greedy decoding is deterministic');
+    // A photo then a text-only follow-up in one conversation: the earlier turn's image still goes in.
+    const followUp = await collect(model, {
+      messages: [...question([red], 'What is this?'), { role: 'assistant', content: [{ type: 'text', text: 'A red card.' }] }, { role: 'user', content: [{ type: 'text', text: 'Thanks.' }] }],
+      maxOutputTokens: 4,
+    });
+    assert.ok(followUp.outputTokens! > 0);
+  });
+
   test('counting tokens uses the model tokenizer', () => {
     assert.ok(model.countTokens('hello world') >= 2);
   });
@@ -201,6 +215,15 @@ describe('the command line with the embedded model', () => {
     });
     assert.equal(result.code, 0, result.stderr);
     assert.ok(result.stdout.trim().length > 0);
+  });
+
+  test('the console answers a first message with no photo', async () => {
+    const result = await runEntry('bots/main.ts', ['console'], {
+      input: 'hello, what can you do?\nquit\n',
+      environment: { DATA_DIR: join(folder.path, 'text-only-data'), VLM_MODEL: modelFolder, VLM_DEVICE: 'cpu', LOG_LEVEL: 'silent' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /something went wrong/);
   });
 
   test('a corrupted model: the one-shot command says how to check it, exit 3', async () => {

@@ -177,10 +177,11 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     const prompt = toSmolVlmPrompt(request.messages, this.capabilities.maxImages);
     try {
       const text = this.processor.apply_chat_template(prompt.messages as never, { add_generation_prompt: true }) as string;
+      // The Idefics3 processor assumes images (it reads their rows and columns); a text-only turn goes
+      // through the tokenizer alone, and generate runs the decoder without pixel values.
+      if (prompt.images.length === 0) return this.processor.tokenizer!(text) as Record<string, unknown>;
       const images = await Promise.all(prompt.images.map((bytes) => RawImage.fromBlob(new Blob([bytes]))));
-      return (await this.processor(text, images.length > 0 ? images : null, {
-        do_image_splitting: this.imageSplitting,
-      })) as Record<string, unknown>;
+      return (await this.processor(text, images, { do_image_splitting: this.imageSplitting })) as Record<string, unknown>;
     } catch (error) {
       if (isModelError(error)) throw error;
       throw new ModelError('unsupported-input', 'The model could not take this input.', { cause: error });
