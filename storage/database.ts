@@ -61,18 +61,26 @@ export class DatabaseOpenError extends Error {
  */
 export function openDatabase(filePath: string): Database.Database {
   const inMemory = filePath === ':memory:' || filePath === '';
-  if (!inMemory) createFolder(filePath);
-
-  let db: Database.Database;
-  try {
-    db = new Database(filePath);
-  } catch (error) {
-    throw explainOpenFailure(error, filePath);
-  }
+  // The folder and the files hold people's photos and words: only their owner may read them.
+  // New ones are created so (the umask covers the folder, the file and its -wal and -shm, which
+  // SQLite creates with the file's mode); ones left by older versions lose their group and other
+  // bits, and nothing else (a read-only file stays read-only).
+  const ownerOnly = <T>(work: () => T): T => (inMemory ? work() : withOwnerOnlyUmask(work));
+  const db = ownerOnly(() => {
+    if (!inMemory) {
+      createFolder(filePath);
+      tightenModes(filePath);
+    }
+    try {
+      return new Database(filePath);
+    } catch (error) {
+      throw explainOpenFailure(error, filePath);
+    }
+  });
   try {
     // WAL lets the sweeper and the bots read while a turn is being written.
     // An in-memory database stays in 'memory' mode, which is fine.
-    db.pragma('journal_mode = WAL');
+    ownerOnly(() => db.pragma('journal_mode = WAL'));
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     // Deleted user data (forget requests, expired images) is overwritten, not just unlinked.
@@ -91,10 +99,51 @@ export function openDatabase(filePath: string): Database.Database {
   return db;
 }
 
+function withOwnerOnlyUmask<T>(work: () => T): T {
+  const previous = process.umask(0o077);
+  try {
+    return work();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+/** The files of a database: the file itself and SQLite's companions. */
+const COMPANIONS = ['', '-wal', '-shm', '-journal'];
+
+/**
+ * Takes the group and other bits off the database files left by older versions (which created them
+ * 0644), and off their folder when it holds nothing else (a folder the user shares with other
+ * things, such as their home, is left as it is). Owner bits are kept. Files this process does not
+ * own are left alone; opening them reports what is wrong.
+ */
+function tightenModes(filePath: string): void {
+  const file = path.resolve(filePath);
+  const folder = path.dirname(file);
+  const ours = new Set(COMPANIONS.map((suffix) => path.basename(file) + suffix));
+  for (const suffix of COMPANIONS) removeGroupAndOther(file + suffix);
+  try {
+    if (fs.readdirSync(folder).every((name) => ours.has(name))) removeGroupAndOther(folder);
+  } catch {
+    // Unreadable folder: opening the file reports it.
+  }
+}
+
+function removeGroupAndOther(target: string): void {
+  try {
+    const stat = fs.statSync(target);
+    if ((stat.mode & 0o077) === 0) return;
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return;
+    fs.chmodSync(target, stat.mode & 0o7700);
+  } catch {
+    // Missing, or not ours to change: opening the file reports any real problem.
+  }
+}
+
 function createFolder(filePath: string): void {
   const folder = path.dirname(path.resolve(filePath));
   try {
-    fs.mkdirSync(folder, { recursive: true });
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     const code = errorCode(error);
     if (code === 'EEXIST' || code === 'ENOTDIR') {

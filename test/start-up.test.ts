@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { chmodSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,49 @@ describe('start-up problems with DATA_DIR and the database: one line, exit 2', (
     const before = readFileSync(filePath);
     assertOneLine(await start(dataDir, { asOtherUser: true }), /seed\.sqlite in DATA_DIR is read-only\. Let the user that runs the bot write it/);
     assert.ok(readFileSync(filePath).equals(before), 'the read-only file was changed');
+  });
+});
+
+describe('the data folder and the database are private to their owner', () => {
+  const mode = (target: string) => statSync(target).mode & 0o777;
+
+  test('a new DATA_DIR is created 0700, and the database and its -wal and -shm files 0600', async () => {
+    const dataDir = join(dataDirPath('private'), 'nested');
+    const result = await start(dataDir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(mode(dataDir).toString(8), '700');
+    const files = readdirSync(dataDir);
+    assert.ok(files.includes('seed.sqlite'), files.join(', '));
+    for (const name of files) assert.equal(mode(join(dataDir, name)).toString(8), '600', name);
+    // While it is open, SQLite's companions exist: they are private as well.
+    const db = openDatabase(join(dataDir, 'seed.sqlite'));
+    try {
+      for (const suffix of ['-wal', '-shm']) assert.equal(mode(join(dataDir, `seed.sqlite${suffix}`)).toString(8), '600', suffix);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('files and a folder left world-readable by an older version are tightened, keeping the owner bits', async () => {
+    const dataDir = dataDirPath('older');
+    const filePath = realDatabase(dataDir);
+    chmodSync(dataDir, 0o755);
+    chmodSync(filePath, 0o644);
+    const result = await start(dataDir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(mode(dataDir).toString(8), '700');
+    assert.equal(mode(filePath).toString(8), '600');
+  });
+
+  test('a folder shared with other things keeps its mode; the database in it is still private', async () => {
+    const dataDir = dataDirPath('shared');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    writeFileSync(join(dataDir, 'notes.txt'), 'something of the owner');
+    const result = await start(dataDir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(mode(dataDir).toString(8), '755');
+    assert.equal(mode(join(dataDir, 'seed.sqlite')).toString(8), '600');
   });
 });
 
