@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConsoleLine } from '../adapters/console/index.js';
@@ -91,6 +92,45 @@ describe('console lines', () => {
     assert.deepEqual(parseConsoleLine('a.ogg b.ogg', here), { audioPath: join(here, 'a.ogg'), text: 'b.ogg' });
     assert.deepEqual(parseConsoleLine('what is in the song.mp3 file?', here), { text: 'what is in the song.mp3 file?' });
     assert.deepEqual(parseConsoleLine('/settings echo on', here), { text: '/settings echo on' });
+  });
+
+  test('dragged-in paths: backslash-escaped or quoted; a path that looks like one is taken as a path', () => {
+    const here = folder.path;
+    const escaped = photo.replace(/ /g, '\\ ');
+    assert.deepEqual(parseConsoleLine(`${escaped} is it open?`, here), { imagePath: photo, text: 'is it open?' });
+    // macOS Terminal adds a space after a dropped path.
+    assert.deepEqual(parseConsoleLine(`${escaped} `, here), { imagePath: photo, text: '' });
+    assert.deepEqual(parseConsoleLine(`'${photo}' what is this`, here), { imagePath: photo, text: 'what is this' });
+    assert.deepEqual(parseConsoleLine(`"${photo}"`, here), { imagePath: photo, text: '' });
+    assert.deepEqual(parseConsoleLine('my\\ photo.jpg what is it', here), { imagePath: join(here, 'my photo.jpg'), text: 'what is it' });
+    assert.deepEqual(parseConsoleLine("it\\'s\\ \\(1\\).png", here), { imagePath: join(here, "it's (1).png"), text: '' });
+    assert.deepEqual(parseConsoleLine('my\\ scan read it', here), { imagePath: join(here, 'my scan'), text: 'read it' });
+    assert.deepEqual(parseConsoleLine('~/Pictures/IMG_0001 what is it', here), {
+      imagePath: join(homedir(), 'Pictures/IMG_0001'),
+      text: 'what is it',
+    });
+    assert.deepEqual(parseConsoleLine('./scan-1 read it', here), { imagePath: join(here, 'scan-1'), text: 'read it' });
+    assert.deepEqual(parseConsoleLine('/home/someone/scan what is it', here), { imagePath: '/home/someone/scan', text: 'what is it' });
+    assert.deepEqual(parseConsoleLine(`${join(here, 'dragged voice.ogg').replace(/ /g, '\\ ')}`, here), {
+      audioPath: join(here, 'dragged voice.ogg'),
+      text: '',
+    });
+    // Questions stay questions.
+    assert.deepEqual(parseConsoleLine('/new', here), { text: '/new' });
+    assert.deepEqual(parseConsoleLine('is this and/or that safe?', here), { text: 'is this and/or that safe?' });
+    assert.deepEqual(parseConsoleLine('what does C:\\Users mean', here), { text: 'what does C:\\Users mean' });
+  });
+
+  test('in a conversation, an escaped path is the new photo, and a missing one is said, not answered about the last photo', async () => {
+    const input = [`${photo.replace(/ /g, '\\ ')} is the bottle open?`, 'my\\ missing\\ photo.jpg what is this?', '~/no/such/scan what is it?', 'quit'].join(
+      '\n',
+    );
+    const result = await runEntry('test/fixtures/scripted-cli.ts', [], { input, environment: environment('escaped') });
+    assert.equal(result.code, 0, result.stderr);
+    const out = result.stdout;
+    assert.match(out, /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: is the bottle open\?/);
+    assert.equal(out.match(/I could not find that file\. Check the path and try again\./g)?.length, 2, out);
+    assert.doesNotMatch(out, /You asked: what is (this|it)\?/);
   });
 });
 
