@@ -64,6 +64,12 @@ test('the system prompt follows the user\'s language and length settings', () =>
   assert.doesNotMatch(buildSystemPrompt({ replyLength: 'normal', language: 'en' }), /[*#]/);
 });
 
+test('the system prompt asks for no preamble and no closing offers', () => {
+  const prompt = buildSystemPrompt({ replyLength: 'normal', language: 'auto' });
+  assert.match(prompt, /No preamble and no closing offers/);
+  assert.match(prompt, /"Sure"[\s\S]*"Let me know if you need anything else"/);
+});
+
 test('token estimate counts each Chinese character as a token', () => {
   assert.equal(estimateTokens('这是一个杯子'), 6);
   assert.equal(estimateTokens('a'.repeat(35)), 10);

@@ -276,3 +276,56 @@ test('while streaming, no gist is sent from inside a reasoning block', () => {
   assert.deepEqual(sent, ['The sign says Exit.']);
   assert.deepEqual(delivery.finish().map((chunk) => chunk.text), ['It points left.']);
 });
+
+test('filler before the answer goes, then the "The image shows" opening', () => {
+  assertCases([
+    ['Sure! The image shows a red car parked by the kerb. It has a flat tyre.', 'A red car parked by the kerb. It has a flat tyre.'],
+    ['Certainly, here is a description of the photo:\n\nA red car.', 'A red car.'],
+    ['Certainly! Here\'s what I see: two cups on a table.', 'Two cups on a table.'],
+    ['Of course. The door is open.', 'The door is open.'],
+    ['Sure thing — the bus is number 42.', 'The bus is number 42.'],
+    ['Overview\n\nA kitchen with a kettle on the left.', 'A kitchen with a kettle on the left.'],
+    ['## Description\nThe image shows a kitchen.', 'A kitchen.'],
+    ['**Answer:** The milk expires on 3 May.', 'The milk expires on 3 May.'],
+    ['当然可以！这张图片显示了一辆红色汽车。', '一辆红色汽车。'],
+    ['好的，图片中有一只猫。', '有一只猫。'],
+    ['以下是图片的描述：\n\n桌子上有两个杯子。', '桌子上有两个杯子。'],
+    ['¡Claro! Hay una puerta roja.', 'Hay una puerta roja.'],
+    // Content is never filler.
+    ['Of course.', 'Of course.'],
+    ['Here is a red door.', 'Here is a red door.'],
+    ['Okay is written on the sign.', 'Okay is written on the sign.'],
+    ['Yes\n\nThe door is open.', 'Yes\n\nThe door is open.'],
+    ['Description of the medicine: 500 mg tablets.', 'Description of the medicine: 500 mg tablets.'],
+  ]);
+});
+
+test('closing offers are dropped', () => {
+  assertCases([
+    ['A cup of tea. Let me know if you need anything else!', 'A cup of tea.'],
+    ['A cup of tea.\n\nI hope this helps. Let me know if you have any other questions.', 'A cup of tea.'],
+    ['The bus is number 42. Feel free to ask if you need more details!', 'The bus is number 42.'],
+    ['A park bench. Is there anything else you would like to know?', 'A park bench.'],
+    ['一辆红色汽车。如果你还有其他问题，请随时告诉我。', '一辆红色汽车。'],
+    ['有一只猫。希望对你有帮助！', '有一只猫。'],
+    ['Hay una puerta roja. Espero que te sirva.', 'Hay una puerta roja.'],
+    // Only at the end, and only an offer.
+    ['Let me know if you need anything else is printed on the card. It is blue.', 'Let me know if you need anything else is printed on the card. It is blue.'],
+    ['The letter ends: "Please let me know if you can come."', 'The letter ends: "Please let me know if you can come."'],
+  ]);
+});
+
+test('while streaming, the first message sent is the first sentence with content', () => {
+  const stream = (deltas: readonly string[]): string[] => {
+    const delivery = new AnswerDelivery(4000);
+    const sent = deltas.flatMap((delta) => delivery.push(delta).map((chunk) => chunk.text));
+    return [...sent, ...delivery.finish().map((chunk) => chunk.text)];
+  };
+  assert.deepEqual(stream(['Sure', '! ', 'The image ', 'shows a red ', 'door. ', 'It is open. ', 'Let me know if you need anything else!']), [
+    'A red door.',
+    'It is open.',
+  ]);
+  assert.deepEqual(stream(['## Overview', '\n\n', 'A kitchen. ', 'The kettle is on.']), ['A kitchen.', 'The kettle is on.']);
+  assert.deepEqual(stream(['Certainly, here is', ' a description:', '\n\n1. ', 'A bus stop. ', '\n2. A bench.']), ['A bus stop.', '2. A bench.']);
+  assert.deepEqual(stream(['当然！', '这张图片显示了', '一辆红色汽车。', '车门开着。', '希望对你有帮助！']), ['一辆红色汽车。', '车门开着。']);
+});

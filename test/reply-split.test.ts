@@ -226,4 +226,7 @@ test('takeGist returns the first sentence and keeps the rest as written', () => 
   assert.deepEqual(takeGist('Title\n\nBody text.'), { gist: 'Title', rest: 'Body text.' });
   assert.deepEqual(takeGist('It costs 3.75 dollars. Cheap.'), { gist: 'It costs 3.75 dollars.', rest: 'Cheap.' });
   assert.deepEqual(takeGist(''), { gist: '', rest: '' });
+  // A numbered list's "1." is not a gist of its own.
+  assert.deepEqual(takeGist('1. A red car is parked.\n2. A blue bike.'), { gist: 'A red car is parked.', rest: '2. A blue bike.' });
+  assert.deepEqual(takeGist('1) 一辆红色汽车。\n2) 一辆自行车。'), { gist: '一辆红色汽车。', rest: '2) 一辆自行车。' });
 });

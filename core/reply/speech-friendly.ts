@@ -35,7 +35,7 @@ function cleanOnce(text: string): string {
   const prepared = replaceHtml(decodeEntities(normalizeCharacters(text)));
   const lines = convertBlocks(prepared.split('\n'));
   const tidy = normalizeWhitespace(collapseRepeatedPunctuation(lines.join('\n')));
-  return normalizeWhitespace(stripImageOpening(tidy));
+  return normalizeWhitespace(stripClosingOffer(stripImageOpening(stripLeadingFiller(tidy))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,4 +490,68 @@ function stripImageOpening(text: string): string {
 function capitalizeFirst(text: string): string {
   const first = characterAt(text, 0);
   return first.toUpperCase() + text.slice(first.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filler before the answer and offers after it.
+
+/**
+ * Words before the answer that say nothing, each ending in punctuation: "Sure!", "Certainly, here
+ * is a description:", "Of course.", "当然可以！", a heading line ("Overview", "## Description",
+ * already a plain line here) or a label ("Answer:"). A numbered list's "1." is left to `takeGist`. The listener hears the
+ * first message on its own, so it must be the first sentence with content.
+ */
+const LEADING_FILLER: readonly RegExp[] = [
+  /^(?:sure(?: thing)?|certainly|of course|absolutely|okay|ok|alright|all right|no problem|gladly|great question|good question|happy to help|i'?d be (?:happy|glad) to help|i can help with that)(?:[ \t]*[!.,:;…]+|[ \t]+[-—–])+[ \t]*/iu,
+  /^here(?:'s|’s|[ \t]+is|[ \t]+are)\b[^.:!?\n…]{0,80}(?::|…|\.\.\.)[ \t]*\n*/iu,
+  /^(?:here(?:'s|’s|[ \t]+is|[ \t]+are)|let me (?:describe|take a look at|look at|read|tell you)|i(?:'ll| will) (?:describe|read))\b[^.:!?\n…]{0,60}\b(?:description|summary|breakdown|overview|what i (?:can )?see|the (?:image|photo|picture)|it|this|that)[ \t]*[.:…!][ \t]*\n*/iu,
+  /^(?:overview|description|summary|answer|short answer|image description|scene description|photo description|details|analysis|in short|tl;?dr)[ \t]*[:：]?[ \t]*(?:\n+|(?<=[:：])[ \t]*)/iu,
+  /^(?:当然(?:可以|没问题)?|好的|没问题|可以的?|很乐意(?:帮忙|为您?效劳)?)[！!，,。.~～]+\s*/u,
+  /^(?:以下是|下面是|这是)[^。：:\n]{0,30}(?:描述|说明|内容|回答|概述)[：:。]\s*/u,
+  /^(?:概述|描述|总结|图片描述|回答|答案|简要回答)[ \t]*[:：]?[ \t]*(?:\n+|(?<=[:：])\s*)/u,
+  /^¡?(?:claro(?: que sí)?|por supuesto|desde luego|con gusto)[!¡.,]*[ \t]*/iu,
+];
+
+function stripLeadingFiller(text: string): string {
+  for (const filler of LEADING_FILLER) {
+    const match = filler.exec(text);
+    if (!match || match[0] === '') continue;
+    const remainder = text.slice(match[0].length).trim();
+    // "Of course." alone is the whole answer; leave it.
+    if (remainder === '') return text;
+    return capitalizeFirst(remainder);
+  }
+  return text;
+}
+
+/**
+ * Offers at the end ("Let me know if you need anything else!", "I hope this helps.",
+ * "如果还有其他问题…") end every answer the same way and cost the listener time. Only the last
+ * line, from a sentence start to its end.
+ */
+const CLOSING_OFFER = new RegExp(
+  String.raw`(?<=^|[\n.!?…。！？])[ \t]*(?:` +
+    [
+      String.raw`(?:please )?(?:let me know|tell me) if (?:you (?:need|have|want|would like|'d like)|there(?:'s| is)) (?:any|anything|more|further|other|something)`,
+      String.raw`(?:i )?hope (?:this|that|it) (?:helps|was helpful|is helpful)`,
+      String.raw`feel free to (?:ask|let me know|send|reach out)`,
+      String.raw`if you (?:have|need) (?:any )?(?:other|more|further|additional)? ?(?:questions|help|details)`,
+      String.raw`is there anything else`,
+      String.raw`(?:do you need|would you like) (?:anything else|any(?:thing)? more help)`,
+      String.raw`如果(?:您|你)?(?:还)?有(?:任何)?(?:其他|更多|别的)?(?:问题|需要|疑问)`,
+      String.raw`希望(?:这|以上|这些)?(?:信息|内容|回答|描述)?(?:对(?:您|你))?(?:能)?(?:有所|有)?(?:帮助|用)`,
+      String.raw`如需(?:更多|其他|进一步的?)?(?:帮助|信息)`,
+      String.raw`还有(?:什么|其他|别的)(?:需要|可以|想)`,
+      String.raw`请随时(?:告诉|问|联系|提问)`,
+      String.raw`espero que (?:esto|te|le) (?:sirva|ayude)`,
+      String.raw`si necesitas? (?:algo más|más ayuda)`,
+      String.raw`¡?(?:avísame|dime) si necesitas`,
+    ].join('|') +
+    String.raw`)[^\n]*$`,
+  'iu',
+);
+
+function stripClosingOffer(text: string): string {
+  const stripped = text.replace(CLOSING_OFFER, '').trimEnd();
+  return stripped === '' ? text : stripped;
 }

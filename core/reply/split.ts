@@ -47,10 +47,14 @@ export function splitSentences(text: string, locale = 'en'): string[] {
   );
 }
 
+const LIST_NUMBER = /^1[.)、][ \t]+(?=\S)/u;
+
 /** The gist goes out first as its own message, so the listener hears the answer straight away. */
 export function takeGist(text: string): { gist: string; rest: string } {
   const trimmed = text.trim();
-  const first = sentenceSpans(trimmed, { start: 0, end: trimmed.length }, 'en')[0];
+  // A numbered list's "1." heard on its own says nothing: the gist is the first item's sentence.
+  const marker = LIST_NUMBER.exec(trimmed)?.[0].length ?? 0;
+  const first = sentenceSpans(trimmed, { start: marker, end: trimmed.length }, 'en')[0];
   if (!first) return { gist: '', rest: '' };
   // Slicing the original (not re-joining sentences) keeps the rest's paragraphs and lines as written.
   return { gist: trimmed.slice(first.start, first.end), rest: trimmed.slice(first.end).trim() };
