@@ -2,7 +2,7 @@ import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserS
 import { COMMAND_TABLE, parseCommand, runCommand } from './commands/index.js';
 import type { Logger } from './log.js';
 import { fetchAndPreprocessImage, MediaError, type ImageLimits } from './media/index.js';
-import { isModelError, type VisionLanguageModel } from './models/index.js';
+import { isModelError, type FinishReason, type VisionLanguageModel } from './models/index.js';
 import { buildPrompt, buildSystemPrompt, estimateTokens, type BuiltPrompt, type PromptImage } from './prompt/index.js';
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
 import { ReplyLanguage } from './reply-language.js';
@@ -58,6 +58,25 @@ interface Question {
 const DRAFT_INTERVAL_MS = 1000;
 
 const MAX_OUTPUT_TOKENS: Record<UserSettings['replyLength'], number> = { short: 120, normal: 320, detailed: 800 };
+/** Reading text aloud is read in full whatever the length setting, and so is the rest of a cut answer. */
+const READ_TEXT_OUTPUT_TOKENS = 800;
+
+/** "Read the label", "读一下", "léeme esto": the prompt says to read it in full, so the cap must allow it. */
+const ASKS_TO_READ = /\b(?:read|reading)\b|[读念]|\ble(?:e|er|eme|éme)\b/iu;
+/** A message that asks for the rest of the previous answer: "more", "continue", "更多", "继续", "más". */
+const ASKS_TO_CONTINUE = /^(?:more|continue|go on|keep going|and more|tell me more|的?更多|继续(?:说|读)?|接着(?:说|读)?|más|sigue|continúa|continua)$/iu;
+/** What the model is asked instead, so it picks up where it stopped rather than starting again. */
+const CONTINUE_QUESTION =
+  'Continue your previous answer exactly where it stopped, in the same language. Do not repeat what you already said and do not start with a summary.';
+
+function asksToContinue(text: string): boolean {
+  return ASKS_TO_CONTINUE.test(text.trim().replace(/[\s.!?。！？…,，]+$/u, '').replace(/^[¡¿]/u, ''));
+}
+
+function outputTokensFor(replyLength: UserSettings['replyLength'], question: string): number {
+  const base = MAX_OUTPUT_TOKENS[replyLength];
+  return ASKS_TO_READ.test(question) || asksToContinue(question) ? Math.max(base, READ_TEXT_OUTPUT_TOKENS) : base;
+}
 
 const FAILURE_TEXT = {
   'model-unavailable': 'modelUnavailable',
@@ -233,15 +252,17 @@ export class Assistant {
     try {
       const stream = model.generate({
         messages: prompt.messages,
-        maxOutputTokens: MAX_OUTPUT_TOKENS[settings.replyLength],
+        maxOutputTokens: outputTokensFor(settings.replyLength, question.text),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       let timing: { firstTokenMs: number; tokensPerSecond?: number } | undefined;
+      let finishReason: FinishReason | undefined;
       const drafting = options.supportsDrafts === true && settings.streaming === 'edits';
       let lastDraftAt = Number.NEGATIVE_INFINITY;
       for await (const part of stream) {
         if (part.type === 'finish') {
           timing = part.timing;
+          finishReason = part.reason;
           continue;
         }
         if (!drafting) {
@@ -257,6 +278,8 @@ export class Assistant {
       }
       for (const chunk of delivery.finish()) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
+      // Cut at the token limit: the listener must hear that it stopped, and how to get the rest.
+      if (finishReason === 'length') yield { type: 'notice', text: context.language.messages.answerCutOff };
       this.dependencies.store.completeTurn(turnId, delivery.text, context.event);
       log.info(
         {
@@ -265,6 +288,7 @@ export class Assistant {
           firstTokenMs: timing && Math.round(timing.firstTokenMs),
           tokensPerSecond: timing?.tokensPerSecond && Math.round(timing.tokensPerSecond),
           answerChars: delivery.text.length,
+          cutOff: finishReason === 'length' || undefined,
         },
         'turn answered',
       );
@@ -312,7 +336,8 @@ export class Assistant {
     const prompt = buildPrompt({
       systemPrompt: buildSystemPrompt({ ...settings, ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}) }),
       history,
-      question: question.text || language.messages.defaultPhotoQuestion,
+      // "more" after an answer: the history carries that answer, and the model is told to go on from it.
+      question: history.length > 0 && asksToContinue(question.text) ? CONTINUE_QUESTION : question.text || language.messages.defaultPhotoQuestion,
       questionSource: question.source,
       images,
       imagesFromEarlierTurn: reusesPhoto,

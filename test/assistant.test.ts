@@ -373,3 +373,62 @@ describe('opt-in streaming by edits', () => {
     );
   });
 });
+
+describe('an answer cut at the token limit', () => {
+  test('is followed by a notice, and "more" asks the model to continue where it stopped', async () => {
+    const model = new ScriptedVisionModel([
+      { chunks: ['The letter is from the bank. ', 'It says your card will be'], finishReason: 'length' },
+      { chunks: ['replaced next week. ', 'The new card comes by post.'] },
+    ]);
+    harness = makeHarness(model);
+    const first = await harness.send({ text: 'what does this letter say?', images: [imageOf(await solidJpeg(32, 32))] });
+    assert.deepEqual(
+      first.map((part) => [part.type, part.text]),
+      [
+        ['answer', 'The letter is from the bank.'],
+        ['answer', 'It says your card will be'],
+        ['notice', 'That is the start; send more for the rest.'],
+      ],
+    );
+    const rest = await harness.send({ text: 'More' });
+    assert.deepEqual(texts(rest), ['replaced next week.', 'The new card comes by post.']);
+    const request = model.requests[1]!;
+    const users = textIn(request, 'user');
+    assert.match(users.at(-1)!, /Continue your previous answer exactly where it stopped/);
+    assert.match(textIn(request, 'assistant').join('\n'), /It says your card will be/);
+    assert.equal(imagesIn(request).length, 1, 'the photo rides along with the continuation');
+    assert.equal(request.maxOutputTokens, 800);
+  });
+
+  test('a complete answer has no notice; "继续" and "continue" also continue, in any conversation with history', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['一辆红色汽车。'] });
+    harness = makeHarness(model);
+    const first = await harness.send({ text: '这是什么？', images: [imageOf(await solidJpeg(32, 32))] });
+    assert.deepEqual(first.map((part) => part.type), ['answer']);
+    await harness.send({ text: '继续' });
+    assert.match(textIn(model.requests[1], 'user').at(-1)!, /Continue your previous answer/);
+    await harness.send({ text: 'continue.' });
+    assert.match(textIn(model.requests[2], 'user').at(-1)!, /Continue your previous answer/);
+    // Without an earlier answer "more" is just the question.
+    await harness.send({ userId: 'bob', text: 'more' });
+    assert.equal(textIn(model.requests[3], 'user').at(-1), 'more');
+  });
+
+  test('in Chinese the notice says to send 继续', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['这封信来自银行。', '信上说您的卡将'], finishReason: 'length' });
+    harness = makeHarness(model);
+    const parts = await harness.send({ text: '这封信写了什么？', images: [imageOf(await solidJpeg(32, 32))] });
+    assert.equal(parts.at(-1)!.type, 'notice');
+    assert.equal(parts.at(-1)!.text, '这是开头部分；发送“继续”听其余部分。');
+  });
+
+  test('asking to read text raises the short reply cap; other questions keep it', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['Fine.'] });
+    harness = makeHarness(model);
+    await harness.send({ text: '/settings length short' });
+    await harness.send({ text: 'please read the label', images: [imageOf(await solidJpeg(32, 32))] });
+    await harness.send({ text: '读一下这张纸' });
+    await harness.send({ text: 'what colour is it?' });
+    assert.deepEqual(model.requests.map((request) => request.maxOutputTokens), [800, 800, 120]);
+  });
+});

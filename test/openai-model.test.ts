@@ -176,6 +176,32 @@ describe('the OpenAI-compatible backend', () => {
     }
   });
 
+  test('finish_reason "length" is reported, and the listener hears that the answer is only the start', async () => {
+    server = await startFakeChatServer();
+    server.replies = [{ chunks: ['Ingredients: ', 'sugar, flour, ', 'eggs, milk and'], finishReason: 'length' }];
+    const parts: string[] = [];
+    for await (const part of model().generate({ messages: ask(), maxOutputTokens: 8 })) if (part.type === 'finish') parts.push(part.reason);
+    assert.deepEqual(parts, ['length']);
+
+    const harness = makeHarness(model());
+    try {
+      const cut = await harness.send({ text: 'read the ingredients', images: [imageOf(await solidJpeg(32, 32))] });
+      assert.deepEqual(cut.map((part) => [part.type, part.text]), [
+        ['answer', 'Ingredients: sugar, flour, eggs, milk and'],
+        ['notice', 'That is the start; send more for the rest.'],
+      ]);
+      assert.equal(server.requests.at(-1)!.body.max_tokens, 800, 'reading text is not held to the short cap');
+      server.replies = [{ chunks: ['butter.'] }];
+      const rest = await harness.send({ text: 'more' });
+      assert.deepEqual(rest.map((part) => part.type), ['answer']);
+      const messages = server.requests.at(-1)!.body.messages as Array<{ role: string; content: unknown }>;
+      assert.match(JSON.stringify(messages.at(-1)!.content), /Continue your previous answer/);
+      assert.match(JSON.stringify(messages), /eggs, milk and/);
+    } finally {
+      harness.close();
+    }
+  });
+
   test('an abort mid-stream closes the connection', async () => {
     server = await startFakeChatServer();
     server.replies = [{ chunks: ['Start. ', 'never'], stallAfter: 1 }];

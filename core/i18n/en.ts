@@ -178,6 +178,7 @@ export const en: Messages = {
   modelFailed: 'Sorry, something went wrong while I was answering. Please try again.',
   modelFailedPartway:
     'Sorry, I stopped partway through that answer, so it may be incomplete. Ask again if you need the rest.',
+  answerCutOff: 'That is the start; send more for the rest.',
   modelTimedOut:
     'That took too long, so I stopped. Please try again, or send /settings length short for shorter answers.',
   contextTooLong: 'This conversation has grown too long for me. Send /new to start fresh, then ask again.',

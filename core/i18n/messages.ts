@@ -60,6 +60,8 @@ export interface Messages {
   readonly modelUnavailable: string;
   readonly modelFailed: string;
   readonly modelFailedPartway: string;
+  /** After an answer cut at the token limit: how to hear the rest (typing the word for "more"). */
+  readonly answerCutOff: string;
   readonly modelTimedOut: string;
   readonly contextTooLong: string;
   readonly unexpectedError: string;

@@ -158,6 +158,7 @@ export const zh: Messages = {
   modelUnavailable: '我用来回答问题的模型现在无法连接。请稍后再试。',
   modelFailed: '抱歉，回答时出了问题。请再试一次。',
   modelFailedPartway: '抱歉，这个回答中途停止了，可能不完整。如果需要其余部分，请再问一次。',
+  answerCutOff: '这是开头部分；发送“继续”听其余部分。',
   modelTimedOut: '回答用时太长，我停下了。请再试一次，或者发送 /settings length short 让回答更简短。',
   contextTooLong: '这段对话太长了。请发送 /new 开始新的对话，然后再问一次。',
   unexpectedError: '抱歉，我这边出了问题。请再试一次。',

@@ -1,6 +1,7 @@
 import { ModelError } from '../model-error.js';
 import { delay } from '../../util/index.js';
 import type {
+  FinishReason,
   GenerateRequest,
   GenerateStreamPart,
   VisionLanguageCapabilities,
@@ -14,6 +15,8 @@ export interface ScriptedReply {
   readonly failWith?: ModelError;
   /** Wait this long before each chunk (lets tests abort mid-stream). */
   readonly chunkDelayMs?: number;
+  /** How the stream ends; `length` is an answer cut at the token limit. Default `stop`. */
+  readonly finishReason?: FinishReason;
 }
 
 export type Script = ScriptedReply | ((request: GenerateRequest, index: number) => ScriptedReply);
@@ -48,7 +51,7 @@ export class ScriptedVisionModel implements VisionLanguageModel {
       yield { type: 'text-delta', text: chunk };
     }
     if (reply.failWith) throw reply.failWith;
-    yield { type: 'finish', reason: 'stop', usage: { outputTokens } };
+    yield { type: 'finish', reason: reply.finishReason ?? 'stop', usage: { outputTokens } };
   }
 
   get lastRequest(): GenerateRequest | undefined {
