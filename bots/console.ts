@@ -1,4 +1,4 @@
-import { createConsoleChat, describeOnce, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
+import { CONSOLE_PLATFORM, createConsoleChat, describeOnce, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
 import { TurnDelivery } from '../core/index.js';
 import { consoleIdentity, type App } from './app.js';
 
@@ -28,6 +28,12 @@ export async function runDescribe(app: App, request: { imagePath: string; questi
     output: process.stdout,
     errors: process.stderr,
     signal: stop.signal,
+    // Closed, the one-shot's conversation is history like any other: the retention sweep deletes it
+    // with its questions and answers.
+    endConversation: (identity) => {
+      const user = app.store.findUser({ platform: CONSOLE_PLATFORM, platformUserId: identity.userId });
+      if (user) app.store.closeConversation(user.id, identity.chatId);
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,34 @@ describe('one-shot describe', () => {
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^Photos seen: 1 \(\d+ bytes\)\.\nYou asked: is the bottle open\?\n$/);
+  });
+
+  test('each one-shot is its own conversation: the second is sent without the first, and both are closed', async () => {
+    const run = (question: string) =>
+      runEntry('test/fixtures/scripted-cli.ts', ['describe', photo, question], {
+        environment: { ...environment('one-shots'), SCRIPTED_SHOW_HISTORY: '1' },
+      });
+    // An interactive conversation first: a one-shot does not continue it either.
+    const chat = await runEntry('test/fixtures/scripted-cli.ts', [], {
+      input: `"${photo}" is the bottle open?\nquit\n`,
+      environment: { ...environment('one-shots'), SCRIPTED_SHOW_HISTORY: '1' },
+    });
+    assert.equal(chat.code, 0, chat.stderr);
+    for (const question of ['is the bottle open?', 'what colour is the cap?']) {
+      const result = await run(question);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(result.stdout.startsWith('Earlier questions: 0.\n') && result.stdout.endsWith(`You asked: ${question}\n`), result.stdout);
+    }
+    // Closed, the one-shots' conversations are history the retention sweep deletes like any other.
+    const database = new Database(join(folder.path, 'one-shots', 'seed.sqlite'), { readonly: true });
+    try {
+      const rows = database.prepare('SELECT chat_id, closed_at FROM conversations ORDER BY id').all() as Array<{ chat_id: string; closed_at: number | null }>;
+      assert.equal(rows.length, 3);
+      assert.equal(rows[0]!.chat_id, 'console');
+      assert.ok(rows.slice(1).every((row) => row.chat_id !== 'console' && row.closed_at !== null), JSON.stringify(rows));
+    } finally {
+      database.close();
+    }
   });
 
   test('a file that is not an image: the kind message on standard error, exit 1, no stack trace', async () => {

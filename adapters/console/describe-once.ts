@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Inbox } from '../../core/index.js';
 import { consoleReplyChannel } from './reply-channel.js';
 import { consoleTurn, type ConsoleIdentity, type ConsoleLimits } from './console-turn.js';
@@ -13,16 +14,21 @@ export interface DescribeOnceOptions {
   readonly output: NodeJS.WritableStream;
   readonly errors: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
+  /** Called with the one-shot's own identity once it is answered, so its conversation can be closed. */
+  readonly endConversation?: (identity: ConsoleIdentity) => void;
 }
 
 /**
  * `describe photo.jpg "question"`: prints the answer and returns the exit code. The answer goes to
- * standard output and problems to standard error, so scripts can tell them apart.
+ * standard output and problems to standard error, so scripts can tell them apart. Each one-shot is
+ * its own conversation, in a chat of its own: no earlier question or answer goes with its photo.
  */
 export async function describeOnce(options: DescribeOnceOptions): Promise<number> {
   const line = { imagePath: options.imagePath, text: options.question, ...(options.voicePath ? { audioPath: options.voicePath } : {}) };
   let failed = false;
   const channel = consoleReplyChannel({ output: options.output, errors: options.errors }, () => (failed = true));
-  await options.inbox.receive(consoleTurn(line, options.identity, options.limits), channel, options.signal ? { signal: options.signal } : {});
+  const identity: ConsoleIdentity = { userId: options.identity.userId, chatId: `${options.identity.chatId}-once-${randomUUID()}` };
+  await options.inbox.receive(consoleTurn(line, identity, options.limits), channel, options.signal ? { signal: options.signal } : {});
+  options.endConversation?.(identity);
   return failed ? 1 : 0;
 }
