@@ -82,6 +82,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       historyTurns: 20,
     },
     voice,
+    ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
   const stopSweeper = startRetentionSweeper(store, logger, {
     historyRetentionMs: config.HISTORY_RETENTION_DAYS * 24 * HOUR_MS,

@@ -27,6 +27,10 @@ export interface AssistantDependencies {
   readonly limits: AssistantLimits;
   /** Voice questions; without it a voice note gets a message saying to type instead. */
   readonly voice?: VoiceDependencies;
+  /** IANA time zone for today's date in the prompt; the system's when absent. */
+  readonly timeZone?: string;
+  /** The clock in epoch milliseconds, for today's date; tests fix it. */
+  readonly now?: () => number;
 }
 
 /** How a turn ended, for recording its delivery: an aborted one must be answered when redelivered. */
@@ -80,6 +84,7 @@ function outputTokensFor(replyLength: UserSettings['replyLength'], question: str
 
 const FAILURE_TEXT = {
   'model-unavailable': 'modelUnavailable',
+  'unknown-model': 'modelNotOnServer',
   'context-length': 'contextTooLong',
   timeout: 'modelTimedOut',
   'model-failed': 'modelFailed',
@@ -334,7 +339,12 @@ export class Assistant {
     const reusesPhoto = begun.media.length === 0 && earlierMedia.length > 0;
     const images = begun.media.length > 0 ? withDescriptions(begun.media, question.descriptions) : withDescriptions(earlierMedia, []);
     const prompt = buildPrompt({
-      systemPrompt: buildSystemPrompt({ ...settings, ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}) }),
+      systemPrompt: buildSystemPrompt({
+        ...settings,
+        ...(language.spokenLanguage ? { spokenLanguage: language.spokenLanguage } : {}),
+        now: new Date(this.dependencies.now?.() ?? Date.now()),
+        ...(this.dependencies.timeZone ? { timeZone: this.dependencies.timeZone } : {}),
+      }),
       history,
       // "more" after an answer: the history carries that answer, and the model is told to go on from it.
       question: history.length > 0 && asksToContinue(question.text) ? CONTINUE_QUESTION : question.text || language.messages.defaultPhotoQuestion,
@@ -387,6 +397,7 @@ function withDescriptions(media: readonly MediaRecord[], descriptions: readonly 
 const MODEL_FAILURES: Partial<Record<string, FailureReason>> = {
   aborted: 'aborted',
   unavailable: 'model-unavailable',
+  'unknown-model': 'unknown-model',
   'context-length': 'context-length',
   timeout: 'timeout',
 };

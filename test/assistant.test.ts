@@ -432,3 +432,10 @@ describe('an answer cut at the token limit', () => {
     assert.deepEqual(model.requests.map((request) => request.maxOutputTokens), [800, 800, 120]);
   });
 });
+
+test('the prompt gives the model today\'s date in the configured time zone', async () => {
+  const model = new ScriptedVisionModel({ chunks: ['Expired.'] });
+  harness = makeHarness(model, { now: () => Date.parse('2026-12-31T20:00:00Z'), timeZone: 'Asia/Tokyo' });
+  await harness.send({ text: 'has this milk expired?', images: [imageOf(await solidJpeg(32, 32))] });
+  assert.match(textIn(model.requests[0], 'system')[0]!, /Today is Friday, 1 January 2027 \(2027-01-01\)/);
+});

@@ -60,6 +60,13 @@ test('an invalid value stops start-up with one line naming the variable, what wa
   assert.match(errorFor({ IMAGE_MAX_BYTES: '1000000000000' }), /IMAGE_MAX_BYTES is "1000000000000"; expected a number of at most 52428800\./);
   assert.match(errorFor({ VLM_BACKEND: 'openai' }), /^Configuration: VLM_BASE_URL is nothing; expected a URL such as http:\/\/gpu-host:8000\/v1 when VLM_BACKEND is openai\./);
   assert.match(errorFor({ VLM_BASE_URL: 'ftp://host' }), /expected a URL starting with http:\/\/ or https:\/\//);
+  // The embedded default left in place with a served model: refused at start-up, not a 404 on every question.
+  assert.equal(
+    errorFor({ VLM_BACKEND: 'openai', VLM_BASE_URL: 'http://gpu-host:8000/v1' }),
+    'Configuration: VLM_MODEL is nothing; expected the name of the model your server serves (its /v1/models lists it) when VLM_BACKEND is openai, not the embedded preset smolvlm-256m. Set it in .env or the environment (see .env.example).',
+  );
+  assert.match(errorFor({ VLM_BACKEND: 'openai', VLM_BASE_URL: 'http://gpu-host:8000/v1', VLM_MODEL: 'SmolVLM-500M' }), /^Configuration: VLM_MODEL is "SmolVLM-500M"; expected the name/);
+  assert.equal(loadConfig({ environment: { VLM_BACKEND: 'openai', VLM_BASE_URL: 'http://gpu-host:8000/v1', VLM_MODEL: 'Qwen/Qwen2.5-VL-7B-Instruct' }, envFile: NO_FILE }).VLM_MODEL, 'Qwen/Qwen2.5-VL-7B-Instruct');
   for (const message of [errorFor({ VLM_DEVICE: 'gpu' }), errorFor({ VLM_BACKEND: 'openai' })]) {
     assert.equal(message.includes('\n'), false);
   }
@@ -220,4 +227,10 @@ test('a URL setting with a user name or password is refused in one line that nev
   assert.match(wrongScheme, /VLM_BASE_URL is "ftp:\/\/\[hidden\]@gpu-host\/v1"; expected a URL starting with http:\/\/ or https:\/\//);
   assert.doesNotMatch(wrongScheme, /hunter2/);
   assert.equal(loadConfig({ environment: { VLM_BASE_URL: 'http://gpu-host:8000/v1' }, envFile: NO_FILE }).VLM_BASE_URL, 'http://gpu-host:8000/v1');
+});
+
+test('TIME_ZONE takes an IANA name; unset it is the system\'s', () => {
+  assert.equal(loadConfig({ environment: { TIME_ZONE: 'Asia/Shanghai' }, envFile: NO_FILE }).TIME_ZONE, 'Asia/Shanghai');
+  assert.equal(loadConfig({ environment: {}, envFile: NO_FILE }).TIME_ZONE, undefined);
+  assert.match(errorFor({ TIME_ZONE: 'Mars/Olympus' }), /^Configuration: TIME_ZONE is "Mars\/Olympus"; expected an IANA time zone such as Europe\/London or Asia\/Shanghai\./);
 });

@@ -70,6 +70,17 @@ test('the system prompt asks for no preamble and no closing offers', () => {
   assert.match(prompt, /"Sure"[\s\S]*"Let me know if you need anything else"/);
 });
 
+test('the system prompt carries today\'s date in the server\'s time zone, and puts a hazard before everything', () => {
+  // 23:30 on 31 March in London is already 1 April in Shanghai.
+  const now = new Date('2026-03-31T22:30:00Z');
+  const london = buildSystemPrompt({ replyLength: 'normal', language: 'auto', now, timeZone: 'Europe/London' });
+  assert.match(london, /Today is Tuesday, 31 March 2026 \(2026-03-31\)\. Use it to say whether a date in the photo, such as an expiry date, has passed\./);
+  const shanghai = buildSystemPrompt({ replyLength: 'normal', language: 'auto', now, timeZone: 'Asia/Shanghai' });
+  assert.match(shanghai, /Today is Wednesday, 1 April 2026 \(2026-04-01\)/);
+  assert.match(london, /Answer the question first, but a hazard in view comes before everything, even the answer/);
+  assert.doesNotMatch(buildSystemPrompt({ replyLength: 'normal', language: 'auto' }), /Today is/);
+});
+
 test('token estimate counts each Chinese character as a token', () => {
   assert.equal(estimateTokens('这是一个杯子'), 6);
   assert.equal(estimateTokens('a'.repeat(35)), 10);

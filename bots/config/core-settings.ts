@@ -45,4 +45,15 @@ export const coreSettings = z.object({
   MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
   HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),
   HISTORY_TOKEN_BUDGET: positiveInteger.min(100).default(1500),
+  // Unset: the system's time zone.
+  TIME_ZONE: z.string().min(1).refine(isTimeZone, 'an IANA time zone such as Europe/London or Asia/Shanghai').optional(),
 });
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

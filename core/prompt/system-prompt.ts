@@ -16,6 +16,10 @@ export function buildSystemPrompt(options: {
   language: LanguageSetting;
   /** ISO 639-1 code of the language a voice question was spoken in, as the speech model heard it. */
   spokenLanguage?: string;
+  /** Now, for today's date: expiry dates are among the hazards. */
+  now?: Date;
+  /** IANA name of the server's time zone; the system's when absent. */
+  timeZone?: string;
 }): string {
   // A setting for a language since removed from the table counts as automatic.
   const chosen = options.language === 'auto' ? undefined : findLanguage(options.language);
@@ -29,7 +33,8 @@ export function buildSystemPrompt(options: {
     'Start with one sentence that answers the question or names the scene. Answer what the user wants to know, not a generic caption.',
     LENGTH_RULES[options.replyLength],
     'When asked to read text, read it word for word and completely, and say which parts are unreadable.',
-    'Mention hazards first: stairs, traffic, hot surfaces, medication names and doses, expiry dates. For important facts like these, suggest checking with a person or another photo.',
+    'Answer the question first, but a hazard in view comes before everything, even the answer: stairs, traffic, hot surfaces, medication names and doses, an expiry date that has passed. For important facts like these, suggest checking with a person or another photo.',
+    ...(options.now ? [todayRule(options.now, options.timeZone)] : []),
     'Say when you are unsure ("it could be"). Never sound more certain than you are.',
     'If the photo is too dark, blurry, over-exposed, or the text is cut off, say so and how to take a better one, such as "hold the phone farther back" or "turn on a light".',
     'Be objective. Describe people only when it matters to the question; never guess who someone is, and never state race, gender or age as fact.',
@@ -42,3 +47,13 @@ export function buildSystemPrompt(options: {
   ].join('\n');
 }
 
+
+/** Today's date, written out and as ISO, so the model can tell whether a printed date has passed. */
+export function todayRule(now: Date, timeZone?: string): string {
+  const zone = timeZone ? { timeZone } : {};
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...zone }).formatToParts(now).map((part) => [part.type, part.value]),
+  );
+  const spelled = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', ...zone }).format(now);
+  return `Today is ${spelled} (${parts.year}-${parts.month}-${parts.day}). Use it to say whether a date in the photo, such as an expiry date, has passed.`;
+}

@@ -24,6 +24,8 @@ export interface Harness {
 export interface HarnessOptions {
   historyTokenBudget?: number;
   now?: () => number;
+  /** IANA time zone for today's date in the system prompt. */
+  timeZone?: string;
   /** Voice questions: the speech double and the limits (default 120 s, 20 MB). */
   speech?: SpeechToText;
   voiceMaxSeconds?: number;
@@ -49,6 +51,8 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: Har
       speechSetupHint: 'The speech model whisper-base is not installed. Run: npm run models -- pull whisper-base',
       limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: options.voiceMaxSeconds ?? 120 },
     },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
   });
   return {
     assistant,
