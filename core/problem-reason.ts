@@ -19,7 +19,7 @@ export type VoiceProblemReason =
   | `voice-${VoiceProblemKind}`;
 
 /** Why a model turn failed. */
-export type FailureReason = 'aborted' | 'model-unavailable' | 'context-length' | 'timeout' | 'model-failed' | 'empty-answer' | 'internal';
+export type FailureReason = 'aborted' | 'model-unavailable' | 'unknown-model' | 'context-length' | 'timeout' | 'model-failed' | 'empty-answer' | 'internal';
 
 /** Why a `problem` part was sent: a failed turn, a refused photo or voice note, or no model at all. */
 export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | VoiceProblemReason;

@@ -108,6 +108,29 @@ describe('the OpenAI-compatible backend', () => {
     }
   });
 
+  test('a server without the configured model: told apart from one that is down, to the user and in the log, and not retried', async () => {
+    server = await startFakeChatServer();
+    // What vLLM answers for a model it does not serve; a 404 without a model named is a wrong path.
+    server.replies = [{ status: 404, message: 'The model `smolvlm-256m` does not exist.' }];
+    let written = '';
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) }) });
+    const harness = makeHarness(model({ model: 'smolvlm-256m' }), { logger });
+    try {
+      const parts = await harness.send({ text: 'what is this?', images: [imageOf(await solidJpeg(16, 16))] });
+      assert.deepEqual(parts.map((part) => part.text), [
+        'I cannot answer: my model server does not have the model I am set up to use, so trying again will not help. Please tell the person who runs this assistant.',
+      ]);
+      assert.equal(server.requests.length, 1);
+      const user = harness.store.findUser({ platform: 'test', platformUserId: 'alice' })!;
+      assert.equal(harness.store.exportUser(user.id)!.conversations[0]!.turns[0]!.failure, 'unknown-model');
+      assert.match(written, /"reason":"unknown-model".*does not have the model named in VLM_MODEL: 404 The model `smolvlm-256m` does not exist/);
+    } finally {
+      harness.close();
+    }
+    server.replies = [{ status: 404, message: 'Not Found' }];
+    await assert.rejects(collect(model({ attempts: 1 }), { messages: ask(), maxOutputTokens: 50 }), (error: unknown) => error instanceof ModelError && error.kind === 'unavailable');
+  });
+
   test('npm start -- describe answers through VLM_BACKEND=openai with no change elsewhere', async () => {
     server = await startFakeChatServer();
     server.replies = [{ chunks: ['A small red square. ', 'Nothing else is in the photo.'] }];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findPreset } from '../../core/models/presets.js';
 import { PLATFORM_SETTINGS } from '../registry.js';
 import { coreSettings } from './core-settings.js';
 import { urlField } from './field-schema.js';
@@ -69,6 +70,14 @@ export const configSchema = configFields
         code: 'custom',
         path: ['VLM_BASE_URL'],
         message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
+      });
+    }
+    // A preset names files for the embedded backend; a server would answer 404 for it on every question.
+    if (config.VLM_BACKEND === 'openai' && findPreset(config.VLM_MODEL)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['VLM_MODEL'],
+        message: `the name of the model your server serves (its /v1/models lists it) when VLM_BACKEND is openai, not the embedded preset ${config.VLM_MODEL}`,
       });
     }
   })

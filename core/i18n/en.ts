@@ -175,6 +175,8 @@ export const en: Messages = {
   modelNotSetUp:
     'No vision model is set up on this server yet, so I cannot answer questions about photos. The person running it needs to install one.',
   modelUnavailable: 'The model I use to answer is not reachable right now. Please try again in a little while.',
+  modelNotOnServer:
+    'I cannot answer: my model server does not have the model I am set up to use, so trying again will not help. Please tell the person who runs this assistant.',
   modelFailed: 'Sorry, something went wrong while I was answering. Please try again.',
   modelFailedPartway:
     'Sorry, I stopped partway through that answer, so it may be incomplete. Ask again if you need the rest.',

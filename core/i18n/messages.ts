@@ -58,6 +58,8 @@ export interface Messages {
   readonly describeCommand: DescribeCommandTexts;
   readonly modelNotSetUp: string;
   readonly modelUnavailable: string;
+  /** The model server answers, but does not have the model the settings name: trying again will not help. */
+  readonly modelNotOnServer: string;
   readonly modelFailed: string;
   readonly modelFailedPartway: string;
   /** After an answer cut at the token limit: how to hear the rest (typing the word for "more"). */

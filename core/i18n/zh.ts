@@ -156,6 +156,7 @@ export const zh: Messages = {
   },
   modelNotSetUp: '这台服务器还没有安装视觉模型，所以我暂时无法回答关于照片的问题。需要由运行服务器的人安装。',
   modelUnavailable: '我用来回答问题的模型现在无法连接。请稍后再试。',
+  modelNotOnServer: '我无法回答：模型服务器上没有我被设置使用的模型，重试也没有用。请告诉运行这个助手的人。',
   modelFailed: '抱歉，回答时出了问题。请再试一次。',
   modelFailedPartway: '抱歉，这个回答中途停止了，可能不完整。如果需要其余部分，请再问一次。',
   answerCutOff: '这是开头部分；发送“继续”听其余部分。',

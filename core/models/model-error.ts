@@ -5,6 +5,8 @@
 export type ModelErrorKind =
   /** The backend is not installed, not configured or not reachable. */
   | 'unavailable'
+  /** The server answers but does not have the model the settings name: a setting to fix, not a retry. */
+  | 'unknown-model'
   /** The request asked for something the model cannot take (e.g. an image for a text-only model). */
   | 'unsupported-input'
   /** The prompt did not fit the model's context. */

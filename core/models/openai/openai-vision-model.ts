@@ -155,6 +155,8 @@ async function startStream(stream: AsyncGenerator<GenerateStreamPart>, signal: A
   })();
 }
 
+const UNKNOWN_MODEL = /model_not_found|\bmodel\b.*\b(does not exist|not found|unknown|no such)\b/is;
+
 function toModelError(error: unknown, signal: AbortSignal | undefined): ModelError {
   if (error instanceof ModelError) return error;
   if (error instanceof APIUserAbortError || signal?.aborted) return new ModelError('aborted', 'The request was cancelled.', { cause: error });
@@ -165,6 +167,10 @@ function toModelError(error: unknown, signal: AbortSignal | undefined): ModelErr
     const status = error.status ?? 0;
     if (status === 400 && /context|too long|maximum.*tokens/i.test(error.message)) {
       return new ModelError('context-length', 'The prompt does not fit the model.', { cause: error });
+    }
+    // vLLM, Ollama and OpenAI answer 404 naming the model; a 404 without it is a wrong path in VLM_BASE_URL.
+    if (status === 404 && UNKNOWN_MODEL.test(error.message)) {
+      return new ModelError('unknown-model', `The model server does not have the model named in VLM_MODEL: ${error.message}`, { cause: error });
     }
     const retryAfterMs = parseRetryAfter(error.headers?.get('retry-after'));
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
