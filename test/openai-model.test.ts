@@ -131,6 +131,21 @@ describe('the OpenAI-compatible backend', () => {
     await assert.rejects(collect(model({ attempts: 1 }), { messages: ask(), maxOutputTokens: 50 }), (error: unknown) => error instanceof ModelError && error.kind === 'unavailable');
   });
 
+  test('npm start with VLM_BACKEND=openai and the embedded default in VLM_MODEL stops at start-up in one line', async () => {
+    server = await startFakeChatServer();
+    const folder = makeTempFolder();
+    try {
+      const result = await runEntry('bots/main.ts', ['describe', join(folder.path, 'photo.jpg'), 'what is it?'], {
+        environment: { DATA_DIR: join(folder.path, 'data'), VLM_BACKEND: 'openai', VLM_BASE_URL: server.baseUrl },
+      });
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /^Configuration: VLM_MODEL is nothing; expected the name of the model your server serves .* not the embedded preset smolvlm-256m\. Set it in \.env or the environment \(see \.env\.example\)\.\n$/);
+      assert.equal(server.requests.length, 0);
+    } finally {
+      folder.remove();
+    }
+  });
+
   test('npm start -- describe answers through VLM_BACKEND=openai with no change elsewhere', async () => {
     server = await startFakeChatServer();
     server.replies = [{ chunks: ['A small red square. ', 'Nothing else is in the photo.'] }];
