@@ -116,19 +116,28 @@ async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise
   process.once('SIGTERM', onSignal);
   const started: Platform[] = [];
   try {
+    const stopped = new Promise<'stopped'>((resolve) => {
+      if (stop.signal.aborted) resolve('stopped');
+      else stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+    });
     // One platform failing to start stops the others too, so the process never runs half-configured.
-    const results = await Promise.allSettled(
+    const starting = Promise.allSettled(
       platforms.map(async (platform) => {
         await platform.start(delivery);
         started.push(platform);
       }),
     );
-    const failure = results.find((result) => result.status === 'rejected');
+    if ((await Promise.race([starting, stopped])) === 'stopped') {
+      // A signal during start-up (an API that does not answer, a retry pause): the platforms
+      // still starting are stopped too, which ends their requests, and the process ends.
+      app.logger.info('stopping during start-up');
+      await Promise.all(platforms.filter((platform) => !started.includes(platform)).map((platform) => platform.stop()));
+      await starting;
+      return 0;
+    }
+    const failure = (await starting).find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    await new Promise<void>((resolve) => {
-      if (stop.signal.aborted) resolve();
-      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await stopped;
     return 0;
   } catch (error) {
     if (!(error instanceof PlatformStartError)) throw error;

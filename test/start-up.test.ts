@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -257,6 +258,109 @@ describe('start-up problems of a platform: one line, exit 2', () => {
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
       await telegram.close();
+    }
+  });
+});
+
+describe('a platform API that cannot be reached: one line at start-up, and SIGTERM always stops it', () => {
+  /** A loopback port nothing listens on. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  const botEnvironment = (name: string, settings: Record<string, string>) => ({
+    ...settings,
+    DATA_DIR: dataDirPath(name),
+    MODELS_DIR: join(folder.path, 'no-models'),
+    HOME: folder.path,
+    LOG_LEVEL: 'silent',
+  });
+
+  test('Telegram: nothing listens at TELEGRAM_API_ROOT', async () => {
+    const port = await closedPort();
+    const result = await runEntry('bots/main.ts', [], {
+      environment: botEnvironment('telegram-closed', { TELEGRAM_BOT_TOKEN: '123456:test-token', TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` }),
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      `Could not reach the Telegram Bot API at http://127.0.0.1:${port} (ECONNREFUSED). Check the network connection and TELEGRAM_API_ROOT, then start the bot again.\n`,
+    );
+  });
+
+  test('Discord: nothing listens at DISCORD_API_ROOT', async () => {
+    const port = await closedPort();
+    const result = await runEntry('bots/main.ts', [], {
+      environment: botEnvironment('discord-closed', {
+        DISCORD_BOT_TOKEN: 'discord-test-token-0123456789',
+        DISCORD_API_ROOT: `http://127.0.0.1:${port}/api`,
+      }),
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      `Could not reach the Discord API at http://127.0.0.1:${port}/api (ECONNREFUSED). Check the network connection and DISCORD_API_ROOT, then start the bot again.\n`,
+    );
+  });
+
+  /** An HTTP server on loopback that answers the first request it gets with `respond` (or never), and says when it came. */
+  async function apiThat(respond: ((response: ServerResponse) => void) | undefined) {
+    let arrived!: () => void;
+    const firstRequest = new Promise<void>((resolve) => (arrived = resolve));
+    const server = createHttpServer((_request, response) => {
+      if (respond) respond(response);
+      arrived();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const close = () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    };
+    return { root, firstRequest, close };
+  }
+
+  for (const [what, respond] of [
+    ['never answers', undefined],
+    ['answers 500, so start-up pauses before retrying', (response: ServerResponse) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ ok: false, error_code: 500, description: 'Internal Server Error' }));
+    }],
+  ] as const) {
+    test(`Telegram: SIGTERM during start-up, while the Bot API ${what}, stops the bot`, async () => {
+      const api = await apiThat(respond);
+      try {
+        const result = await runEntry('bots/main.ts', [], {
+          environment: botEnvironment('telegram-hangs', { TELEGRAM_BOT_TOKEN: '123456:test-token', TELEGRAM_API_ROOT: api.root }),
+          stopWhen: api.firstRequest,
+        });
+        // Not killed by the helper's last-resort SIGKILL (code null): the first SIGTERM ended it.
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, '');
+        assert.equal(result.stderr, '');
+      } finally {
+        await api.close();
+      }
+    });
+  }
+
+  test('Discord: SIGTERM during start-up, while the API never answers, stops the bot', async () => {
+    const api = await apiThat(undefined);
+    try {
+      const result = await runEntry('bots/main.ts', [], {
+        environment: botEnvironment('discord-hangs', { DISCORD_BOT_TOKEN: 'discord-test-token-0123456789', DISCORD_API_ROOT: `${api.root}/api` }),
+        stopWhen: api.firstRequest,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+    } finally {
+      await api.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import {
   Client,
+  DefaultRestOptions,
   DiscordAPIError,
   DiscordjsError,
   DiscordjsErrorCodes,
@@ -43,11 +44,18 @@ type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuComman
 /** The Discord adapter: discord.js (which owns rate limits and retries) and two translating handlers. */
 export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordPlatform {
   const { logger } = options;
+  const startAbort = new AbortController();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     // Without these, direct messages never reach messageCreate.
     partials: [Partials.Channel, Partials.Message],
-    rest: { api: options.apiRoot },
+    rest: {
+      api: options.apiRoot,
+      // Stopping ends requests in flight at once (an API that never answers would otherwise hold
+      // the process for its timeout and retries, about a minute).
+      makeRequest: (url, init) =>
+        DefaultRestOptions.makeRequest(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, startAbort.signal]) : startAbort.signal }),
+    },
   });
   let inbox: Inbox | undefined;
   // Discord may deliver an interaction twice (a resumed gateway); a second acknowledgement is refused (40060).
@@ -157,11 +165,29 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
       inbox = target;
       try {
         const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-        await client.login(options.token);
-        await ready;
+        // Stopping (SIGTERM) during start-up ends it at once, whatever discord.js is waiting for.
+        const stopped = new Promise<never>((_resolve, reject) => {
+          const abort = () => reject(new PlatformStartError('Discord start-up was stopped.', 1));
+          if (startAbort.signal.aborted) abort();
+          else startAbort.signal.addEventListener('abort', abort, { once: true });
+        });
+        await Promise.race([(async () => {
+          await client.login(options.token);
+          await ready;
+        })(), stopped]);
       } catch (error) {
+        if (error instanceof PlatformStartError) throw error;
         if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
           throw new PlatformStartError('Discord rejected DISCORD_BOT_TOKEN. Copy the token again from the Discord developer portal.', 2, { cause: error });
+        }
+        const network = networkErrorCode(error);
+        if (network) {
+          const where = options.apiRoot === 'https://discord.com/api' ? '' : ' and DISCORD_API_ROOT';
+          throw new PlatformStartError(
+            `Could not reach the Discord API at ${options.apiRoot} (${network}). Check the network connection${where}, then start the bot again.`,
+            1,
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -178,6 +204,7 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
       await replayKept(target);
     },
     async stop() {
+      startAbort.abort();
       // Messages still being read (a reply's reference fetched) reach the inbox first.
       while (pending.size > 0) await Promise.all([...pending]);
       await inbox?.idle();
@@ -198,4 +225,18 @@ export function discordFromSettings(settings: DiscordSettings): PlatformMaker | 
     logger: context.logger,
     downloadLimitBytes: context.downloadLimitBytes,
   });
+}
+
+/**
+ * The system error code (ENOTFOUND, ECONNREFUSED, ETIMEDOUT…) of a request that never reached
+ * Discord, looking through the causes fetch wraps it in; undefined for anything else.
+ */
+function networkErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (current instanceof DiscordAPIError) return undefined;
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+    if (current.name === 'AbortError' || current.name === 'TimeoutError') return 'no answer';
+  }
+  return undefined;
 }

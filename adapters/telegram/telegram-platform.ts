@@ -51,7 +51,15 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   const { logger } = options;
   const receive = options.receive ?? { mode: 'polling' };
   const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  // While running, a network error is retried (with growing pauses) until it passes. At start-up
+  // it fails at once, in one line: a bot that cannot reach the API would otherwise wait forever,
+  // silently. A service manager restarts it; 429 and 5xx are still retried at start-up.
+  const retryWhileRunning = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 });
+  const retryAtStart = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowHttpErrors: true });
+  let starting = false;
+  bot.api.config.use((previous, method, payload, signal) => (starting ? retryAtStart : retryWhileRunning)(previous, method, payload, signal));
+  // Stopping (SIGTERM) during start-up ends its requests and pauses at once.
+  const startAbort = new AbortController();
   const api = withFileMethods(bot.api, options.token, options.apiRoot);
   let inbox: Inbox | undefined;
   let runner: RunnerHandle | undefined;
@@ -123,11 +131,16 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
           2,
         );
       }
+      // grammy types its signal as the abort-controller package's; the built-in one is what it uses.
+      const signal = startAbort.signal as unknown as Parameters<typeof bot.api.getMe>[0] & AbortSignal;
+      starting = true;
       try {
-        await bot.init();
+        // Not bot.init(): it retries a network error itself, without end.
+        bot.botInfo = await bot.api.getMe(signal);
         for (const menu of telegramCommandMenus()) {
-          await bot.api.setMyCommands(menu.commands, menu.languageCode ? { language_code: menu.languageCode as LanguageCode } : {});
+          await bot.api.setMyCommands(menu.commands, menu.languageCode ? { language_code: menu.languageCode as LanguageCode } : {}, signal);
         }
+        starting = false;
         // Answered before anything new, in the order they came.
         for (const kept of target.journal.replay(TELEGRAM_PLATFORM)) handleInBackground(JSON.parse(kept.payload) as Update);
         if (receive.mode === 'webhook') {
@@ -141,7 +154,7 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
               handleInBackground(update);
             },
           });
-          await bot.api.setWebhook(receive.url, { allowed_updates: ['message'], secret_token: receive.secret! });
+          await bot.api.setWebhook(receive.url, { allowed_updates: ['message'], secret_token: receive.secret! }, signal);
           logger.info({ port: this.webhookPort }, 'telegram bot receiving updates by webhook');
         } else {
           runner = run(bot, { runner: { fetch: { allowed_updates: ['message'] } } });
@@ -149,10 +162,14 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
           logger.info({ username: bot.botInfo.username }, 'telegram bot polling for updates');
         }
       } catch (error) {
+        if (signal.aborted) throw new PlatformStartError('Telegram start-up was stopped.', 1, { cause: error });
         throw describeStartError(error, options.apiRoot, receive);
+      } finally {
+        starting = false;
       }
     },
     async stop() {
+      startAbort.abort();
       if (runner?.isRunning()) await runner.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       while (replays.size > 0) await Promise.all([...replays]);
@@ -175,7 +192,14 @@ function describeStartError(error: unknown, apiRoot: string, receive: TelegramPl
     return new PlatformStartError('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). Copy the token again from @BotFather.', 2, { cause: error });
   }
   if (error instanceof HttpError) {
-    return new PlatformStartError(`Could not reach the Telegram Bot API at ${apiRoot}: ${error.message}`, 1, { cause: error });
+    const cause = error.error instanceof Error ? (error.error.cause instanceof Error ? error.error.cause : error.error) : undefined;
+    const why = (cause as NodeJS.ErrnoException | undefined)?.code ?? cause?.message ?? error.message;
+    const where = apiRoot === OFFICIAL_API_ROOT ? '' : ' and TELEGRAM_API_ROOT';
+    return new PlatformStartError(
+      `Could not reach the Telegram Bot API at ${apiRoot} (${why}). Check the network connection${where}, then start the bot again.`,
+      1,
+      { cause: error },
+    );
   }
   return error;
 }
