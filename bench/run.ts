@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what the assistant itself costs per turn and its peak memory under bursts of
- * photos, then what the embedded model costs (skip that with `npm run bench -- --no-model`).
- * Prints tables; numbers depend on the machine, and the header says which one.
+ * photos, then what the embedded model costs (skip that with `npm run bench -- --no-model`; run one
+ * part with `--only PART`; `--help` lists the parts). Prints tables; numbers depend on the machine,
+ * and the header says which one.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -173,49 +174,128 @@ function printTable(table: readonly string[][]): void {
   for (const cells of body) console.log(line(cells));
 }
 
-const folder = makeTempFolder();
-try {
-  const processor = cpus()[0]?.model ?? 'unknown processor';
-  console.log(`Machine: ${processor}, ${cpus().length} cores, Node ${process.version}\n`);
-  const photo = await noisyJpeg(4000, 3000);
-  // Warm-up: first calls pay for JIT, SQLite page cache and libvips start-up.
-  await coreTurns(folder.path, 100, 'warm-up.sqlite');
-  await preprocess(2, 1536, photo);
-  const telegram = await measureTelegram(500, 1000);
-  // discord.js keeps to Discord's global 50 requests a second, which bounds the burst.
-  const discord = await measureDiscord(200, 200);
-  printTable(
-    timingTable([
-      await coreTurns(folder.path, 2000, 'core.sqlite'),
-      await voiceTurns(folder.path, 50),
-      historyLoadAndAppend(folder.path, 2000),
-      await preprocess(20, 1536, photo),
-      await preprocess(20, 512, photo),
-      { name: 'telegram update to answer, real grammy + fake Bot API, one at a time', samples: telegram.latencyMs },
-      { name: 'discord message to answer, real discord.js + fake gateway and REST, one at a time', samples: discord.latencyMs },
-      ...(await measureAudio()).rows,
-    ]),
-  );
-  console.log(
-    `\nTelegram burst: ${telegram.burst} updates across 50 chats answered at ${telegram.perSecond.toFixed(0)} updates per second.`,
-  );
-  console.log(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
-  // Each scenario in a fresh process: peak RSS of 500 photo messages at once and of image bombs.
-  console.log('');
-  printTable(memoryTable(await measureMemory()));
-  const [backend, raw] = await measureOpenAi();
-  console.log('');
-  printTable([
-    ['openai backend, 4,000-token answer at full speed', 'first chunk ms', 'tokens/s'],
-    ...[backend!, raw!].map((row) => [row.label, row.firstChunkMs.toFixed(2), row.tokensPerSecond.toFixed(0)]),
-    ['backend / raw', (backend!.firstChunkMs / raw!.firstChunkMs).toFixed(2) + 'x', (backend!.tokensPerSecond / raw!.tokensPerSecond).toFixed(2) + 'x'],
-  ]);
-  if (!process.argv.includes('--no-model')) {
-    console.log('');
-    printTable(modelTable(await measureModels(folder.path)));
-    console.log('');
-    printTable(speechTable(await measureSpeech(folder.path)));
+/** The parts of the benchmark, in the order they run; `--only` picks some. */
+const PARTS = {
+  core: 'a turn through the assistant with instant models, a voice turn, history in SQLite, photo preprocessing',
+  telegram: 'real grammy against a fake Bot API: one update at a time, and a burst',
+  discord: 'real discord.js against a fake gateway and REST: one message at a time, and a burst',
+  decode: 'decoding and resampling voice notes and audio files',
+  memory: 'peak memory of 500 photo messages at once and of image bombs, each in a fresh process',
+  openai: 'the OpenAI-compatible backend against a fake server streaming at full speed',
+  model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU',
+  speech: 'the embedded speech model (whisper-base structure, random weights) on the CPU',
+} as const;
+type Part = keyof typeof PARTS;
+
+const USAGE = [
+  'Usage: npm run bench [-- OPTIONS]',
+  '',
+  'Measures what the assistant costs per turn and its peak memory, then the embedded models. Prints tables;',
+  'the numbers depend on the machine, and the first line says which one.',
+  '',
+  'Options:',
+  '  --only PART[,PART]  run only these parts',
+  '  --no-model          skip the model and speech parts (the slowest)',
+  '  --help              print this and exit',
+  '',
+  'Parts:',
+  ...Object.entries(PARTS).map(([name, what]) => `  ${name.padEnd(9)} ${what}`),
+].join('\n');
+
+/** The parts the command line asks for, or a line saying what is wrong with it. */
+function chosenParts(argv: readonly string[]): { parts: ReadonlySet<Part> } | { help: true } | { problem: string } {
+  let only: string | undefined;
+  let noModel = false;
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index]!;
+    if (word === '--help' || word === '-h') return { help: true };
+    else if (word === '--no-model') noModel = true;
+    else if (word === '--only') {
+      only = argv[index + 1];
+      index += 1;
+      if (only === undefined || only.startsWith('-')) return { problem: `--only needs a part: ${Object.keys(PARTS).join(', ')}.` };
+    } else if (word.startsWith('--only=')) only = word.slice('--only='.length);
+    else return { problem: `Unknown option "${word}". Run npm run bench -- --help for the options.` };
   }
-} finally {
-  folder.remove();
+  const names = only === undefined ? Object.keys(PARTS) : only.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(name in PARTS));
+  if (unknown.length > 0 || names.length === 0) {
+    return { problem: `Unknown part "${unknown.join(', ')}". The parts are: ${Object.keys(PARTS).join(', ')}.` };
+  }
+  const parts = new Set(names as Part[]);
+  if (noModel) {
+    parts.delete('model');
+    parts.delete('speech');
+  }
+  return { parts };
+}
+
+const choice = chosenParts(process.argv.slice(2));
+if ('help' in choice) {
+  console.log(USAGE);
+} else if ('problem' in choice) {
+  process.stderr.write(`${choice.problem}\n`);
+  process.exitCode = 2;
+} else {
+  await runBench(choice.parts);
+}
+
+async function runBench(parts: ReadonlySet<Part>): Promise<void> {
+  const folder = makeTempFolder();
+  try {
+    const processor = cpus()[0]?.model ?? 'unknown processor';
+    console.log(`Machine: ${processor}, ${cpus().length} cores, Node ${process.version}\n`);
+    const rows: Row[] = [];
+    const lines: string[] = [];
+    if (parts.has('core')) {
+      const photo = await noisyJpeg(4000, 3000);
+      // Warm-up: first calls pay for JIT, SQLite page cache and libvips start-up.
+      await coreTurns(folder.path, 100, 'warm-up.sqlite');
+      await preprocess(2, 1536, photo);
+      rows.push(
+        await coreTurns(folder.path, 2000, 'core.sqlite'),
+        await voiceTurns(folder.path, 50),
+        historyLoadAndAppend(folder.path, 2000),
+        await preprocess(20, 1536, photo),
+        await preprocess(20, 512, photo),
+      );
+    }
+    if (parts.has('telegram')) {
+      const telegram = await measureTelegram(500, 1000);
+      rows.push({ name: 'telegram update to answer, real grammy + fake Bot API, one at a time', samples: telegram.latencyMs });
+      lines.push(`Telegram burst: ${telegram.burst} updates across 50 chats answered at ${telegram.perSecond.toFixed(0)} updates per second.`);
+    }
+    if (parts.has('discord')) {
+      // discord.js keeps to Discord's global 50 requests a second, which bounds the burst.
+      const discord = await measureDiscord(200, 200);
+      rows.push({ name: 'discord message to answer, real discord.js + fake gateway and REST, one at a time', samples: discord.latencyMs });
+      lines.push(`Discord burst: ${discord.burst} DMs from 50 people answered at ${discord.perSecond.toFixed(0)} messages per second.`);
+    }
+    if (parts.has('decode')) rows.push(...(await measureAudio()).rows);
+    if (rows.length > 0) printTable(timingTable(rows));
+    if (lines.length > 0) console.log(`\n${lines.join('\n')}`);
+    if (parts.has('memory')) {
+      console.log('');
+      printTable(memoryTable(await measureMemory()));
+    }
+    if (parts.has('openai')) {
+      const [backend, raw] = await measureOpenAi();
+      console.log('');
+      printTable([
+        ['openai backend, 4,000-token answer at full speed', 'first chunk ms', 'tokens/s'],
+        ...[backend!, raw!].map((row) => [row.label, row.firstChunkMs.toFixed(2), row.tokensPerSecond.toFixed(0)]),
+        ['backend / raw', (backend!.firstChunkMs / raw!.firstChunkMs).toFixed(2) + 'x', (backend!.tokensPerSecond / raw!.tokensPerSecond).toFixed(2) + 'x'],
+      ]);
+    }
+    if (parts.has('model')) {
+      console.log('');
+      printTable(modelTable(await measureModels(folder.path)));
+    }
+    if (parts.has('speech')) {
+      console.log('');
+      printTable(speechTable(await measureSpeech(folder.path)));
+    }
+  } finally {
+    folder.remove();
+  }
 }

@@ -386,3 +386,21 @@ async function holdExclusiveLock(filePath: string): Promise<ChildProcess> {
   });
   return child;
 }
+
+describe('npm run bench options', () => {
+  test('--help prints the options and the parts, and runs nothing', async () => {
+    const result = await runEntry('bench/run.ts', ['--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Usage: npm run bench/);
+    assert.match(result.stdout, /--only PART/);
+    for (const part of ['core', 'telegram', 'discord', 'decode', 'memory', 'openai', 'model', 'speech']) assert.match(result.stdout, new RegExp(`^  ${part} `, 'm'));
+    assert.doesNotMatch(result.stdout, /Machine:/);
+  });
+
+  test('an unknown part or option is one line naming the parts, exit 2', async () => {
+    const result = await runEntry('bench/run.ts', ['--only', 'decoding']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'Unknown part "decoding". The parts are: core, telegram, discord, decode, memory, openai, model, speech.\n');
+  });
+});
