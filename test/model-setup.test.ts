@@ -349,6 +349,23 @@ describe('the models command', () => {
   });
 });
 
+describe('pull without network', () => {
+  test('the Hub cannot be reached: the failure, then one line with the two other ways to get a model', async (context) => {
+    const { hub, modelsDirectory } = await setUp(context);
+    await hub.close();
+    const result = await runCommand(hub, modelsDirectory, ['pull', 'smolvlm-256m']);
+    assert.equal(result.code, 1);
+    const lines = result.stderr.split('\n');
+    assert.equal(lines.length, 3, result.stderr);
+    assert.match(lines[0]!, /Run the same command again to retry/);
+    assert.equal(
+      lines[1],
+      `Without network access here, either copy a model folder pulled on another machine into MODELS_DIR (${modelsDirectory}), or use a GPU host that serves the model: set VLM_BACKEND=openai and VLM_BASE_URL.`,
+    );
+    assert.equal(lines[2], '');
+  });
+});
+
 describe('the npm run models entry point as its own process', { concurrency: true }, () => {
   const run = (hub: FakeHub, modelsDirectory: string, args: string[]) =>
     runEntry('tools/models/main.ts', args, { environment: { MODELS_DIR: modelsDirectory, HF_ENDPOINT: hub.endpoint } });

@@ -41,6 +41,7 @@ type Say = (line: string) => void;
 export async function runModelsCommand(argv: readonly string[], io: ModelsCommandIo): Promise<number> {
   const say: Say = (line) => io.stdout.write(`${line}\n`);
   const progress = new ProgressPrinter(io.stdout, say);
+  let modelsDirectory: string | undefined;
   try {
     const { command, name, device } = parseCommandLine(argv);
     if (command === 'help') {
@@ -54,6 +55,7 @@ export async function runModelsCommand(argv: readonly string[], io: ModelsComman
         ? new HubClient({ ...io.hubOptions, endpoint: config.HF_ENDPOINT, token: config.HF_TOKEN })
         : undefined;
     const store = new ModelStore({ modelsDirectory: config.MODELS_DIR, ...(hub ? { hub } : {}) });
+    modelsDirectory = store.modelsDirectory;
     switch (command) {
       case 'list':
         return await list(store, say);
@@ -69,7 +71,7 @@ export async function runModelsCommand(argv: readonly string[], io: ModelsComman
     }
   } catch (error) {
     progress.endLine();
-    return reportError(error, io.stderr);
+    return reportError(error, io.stderr, modelsDirectory);
   }
 }
 
@@ -152,8 +154,8 @@ function printVerifyReport(report: VerifyReport, say: Say): number {
   return 1;
 }
 
-/** Every failure ends here: one plain line on standard error, never a stack trace. */
-function reportError(error: unknown, stderr: ModelsCommandIo['stderr']): number {
+/** Every failure ends here: one plain line on standard error (two when the network is missing), never a stack trace. */
+function reportError(error: unknown, stderr: ModelsCommandIo['stderr'], modelsDirectory: string | undefined): number {
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
   if (error instanceof UsageError || error instanceof ConfigError) {
     stderr.write(`${message}\n`);
@@ -165,6 +167,13 @@ function reportError(error: unknown, stderr: ModelsCommandIo['stderr']): number 
   }
   const hint = error.kind === 'network' ? ' Run the same command again to retry; what was downloaded is kept.' : '';
   stderr.write(`${message}${hint}\n`);
+  if (error.kind === 'network') {
+    // Hosts without internet access are common (a server behind a firewall): say the two other ways.
+    const folder = modelsDirectory ? ` (${modelsDirectory})` : '';
+    stderr.write(
+      `Without network access here, either copy a model folder pulled on another machine into MODELS_DIR${folder}, or use a GPU host that serves the model: set VLM_BACKEND=openai and VLM_BASE_URL.\n`,
+    );
+  }
   if (error.kind === 'aborted') return 130;
   return error.kind === 'unknown-model' || error.kind === 'invalid' ? 2 : 1;
 }
