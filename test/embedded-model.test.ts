@@ -158,16 +158,19 @@ describe('the embedded model on a generated SmolVLM', () => {
         return model.generate(request);
       },
     };
-    const harness = makeHarness(spy);
+    // A fixed date: the system prompt names today's, and random weights answer each prompt differently.
+    const harness = makeHarness(spy, { now: () => Date.UTC(2026, 0, 15, 12), timeZone: 'UTC' });
     try {
       const first = await harness.send({ text: 'what is it?', images: [imageOf(red)] });
       const second = await harness.send({ text: 'and the colour?' });
-      assert.ok(first.length > 0 && second.length > 0);
-      assert.ok(first.every((part) => part.type === 'answer'), JSON.stringify(first));
-      // Random weights write arbitrary tokens, sometimes bytes that are no text at all; what this
-      // test checks is that the model ran on the stored photo, and the turn ended as a turn does.
-      const ended = second.at(-1)!;
-      assert.ok(ended.type === 'answer' || (ended.type === 'problem' && ended.reason === 'empty-answer'), JSON.stringify(second));
+      // Random weights write arbitrary tokens, sometimes bytes that are no text at all, which the
+      // reply filters may leave empty; what this test checks is that the model ran on the stored
+      // photo, and each turn ended as a turn does.
+      for (const parts of [first, second]) {
+        const ended = parts.at(-1)!;
+        assert.ok(ended.type !== 'problem' || ended.reason === 'empty-answer', JSON.stringify(parts));
+        assert.ok(parts.every((part) => part.type !== 'problem' || part === ended), JSON.stringify(parts));
+      }
       assert.deepEqual(seen, [1, 1]);
     } finally {
       harness.close();
@@ -220,10 +223,13 @@ describe('the command line with the embedded model', () => {
   test('the console answers a first message with no photo', async () => {
     const result = await runEntry('bots/main.ts', ['console'], {
       input: 'hello, what can you do?\nquit\n',
-      environment: { DATA_DIR: join(folder.path, 'text-only-data'), VLM_MODEL: modelFolder, VLM_DEVICE: 'cpu', LOG_LEVEL: 'silent' },
+      environment: { DATA_DIR: join(folder.path, 'text-only-data'), VLM_MODEL: modelFolder, VLM_DEVICE: 'cpu', LOG_LEVEL: 'info' },
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.doesNotMatch(result.stdout, /something went wrong/);
+    // Random weights may write only tokens that are no text (an empty answer); what matters is that
+    // the model ran: answered, or finished with nothing, never failed on the input.
+    assert.match(result.stderr, /"msg":"turn answered"|"reason":"empty-answer"/);
+    assert.doesNotMatch(result.stderr, /"reason":"model-failed"/);
   });
 
   test('a corrupted model: the one-shot command says how to check it, exit 3', async () => {
