@@ -214,10 +214,9 @@ describe('the command line with the embedded model', () => {
     const photo = join(folder.path, 'photo.jpg');
     writeFileSync(photo, red);
     const result = await runEntry('bots/main.ts', ['describe', photo, 'what is this?'], {
-      environment: { DATA_DIR: join(folder.path, 'data'), VLM_MODEL: modelFolder, VLM_DEVICE: 'cpu' },
+      environment: { DATA_DIR: join(folder.path, 'data'), VLM_MODEL: modelFolder, VLM_DEVICE: 'cpu', LOG_LEVEL: 'info' },
     });
-    assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.stdout.trim().length > 0);
+    assertTheModelRan(result);
   });
 
   test('the console answers a first message with no photo', async () => {
@@ -274,12 +273,28 @@ describe('from the Hub to an answer', () => {
       const photo = join(folder.path, 'hub-photo.jpg');
       writeFileSync(photo, red);
       const result = await runEntry('bots/main.ts', ['describe', photo, 'what is this?'], {
-        environment: { ...environment, DATA_DIR: join(folder.path, 'hub-data'), VLM_DEVICE: 'cpu' },
+        environment: { ...environment, DATA_DIR: join(folder.path, 'hub-data'), VLM_DEVICE: 'cpu', LOG_LEVEL: 'info' },
       });
-      assert.equal(result.code, 0, result.stderr);
-      assert.ok(result.stdout.trim().length > 0);
+      assertTheModelRan(result);
     } finally {
       await hub.close();
     }
   });
 });
+
+/**
+ * A one-shot on the random-weight model: an answer on standard output, exit 0. The system prompt
+ * carries today's date, so on some days the greedy tokens are bytes that are no text at all; then
+ * the turn ends as an empty answer (exit 1), which still shows the model loaded and ran. A failure
+ * of the model itself never passes.
+ */
+function assertTheModelRan(result: { code: number | null; stdout: string; stderr: string }): void {
+  assert.doesNotMatch(result.stderr, /"reason":"(model-failed|internal|model-unavailable)"/);
+  if (result.code === 0) {
+    assert.ok(result.stdout.trim().length > 0, result.stderr);
+    assert.match(result.stderr, /"msg":"turn answered"/);
+  } else {
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /"reason":"empty-answer"/);
+  }
+}
