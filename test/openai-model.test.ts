@@ -123,7 +123,7 @@ describe('the OpenAI-compatible backend', () => {
       assert.equal(server.requests.length, 1);
       const user = harness.store.findUser({ platform: 'test', platformUserId: 'alice' })!;
       assert.equal(harness.store.exportUser(user.id)!.conversations[0]!.turns[0]!.failure, 'unknown-model');
-      assert.match(written, /"reason":"unknown-model".*does not have the model named in VLM_MODEL: 404 The model `smolvlm-256m` does not exist/);
+      assert.match(written, /"reason":"unknown-model".*does not have the configured model: 404 The model `smolvlm-256m` does not exist/);
     } finally {
       harness.close();
     }

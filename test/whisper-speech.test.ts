@@ -207,10 +207,14 @@ describe('one-shot voice commands', () => {
     const photo = join(folder.path, 'photo.jpg');
     await writeFile(photo, await solidJpeg(64, 48));
     const result = await runEntry('bots/main.ts', ['describe', photo, '--voice', noteFile], {
-      environment: { ...environment(), VLM_MODEL: vision.folder, VLM_DEVICE: 'cpu' },
+      environment: { ...environment(), VLM_MODEL: vision.folder, VLM_DEVICE: 'cpu', LOG_LEVEL: 'info' },
     });
-    assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.stdout.trim().length > 0);
+    assert.match(result.stderr, /"msg":"voice note transcribed"/);
+    // Random weights on a prompt that carries today's date sometimes write no text at all: an empty
+    // answer still shows the spoken question reached the vision model; a failure never passes.
+    assert.doesNotMatch(result.stderr, /"reason":"(model-failed|internal|model-unavailable)"/);
+    if (result.code === 0) assert.ok(result.stdout.trim().length > 0);
+    else assert.match(result.stderr, /"reason":"empty-answer"/);
 
     const bad = await runEntry('bots/main.ts', ['describe', photo, '--voice', join(folder.path, 'missing.ogg')], {
       environment: { ...environment(), VLM_MODEL: vision.folder, VLM_DEVICE: 'cpu' },

@@ -170,7 +170,7 @@ function toModelError(error: unknown, signal: AbortSignal | undefined): ModelErr
     }
     // vLLM, Ollama and OpenAI answer 404 naming the model; a 404 without it is a wrong path in VLM_BASE_URL.
     if (status === 404 && UNKNOWN_MODEL.test(error.message)) {
-      return new ModelError('unknown-model', `The model server does not have the model named in VLM_MODEL: ${error.message}`, { cause: error });
+      return new ModelError('unknown-model', `The model server does not have the configured model: ${error.message}`, { cause: error });
     }
     const retryAfterMs = parseRetryAfter(error.headers?.get('retry-after'));
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
