@@ -5,7 +5,7 @@
  * header fields and to duplicate whole chunks, and can put checksums right afterwards so that the
  * damage reaches the decoder instead of stopping at the first CRC.
  */
-import { oggCrc, random } from './audio.js';
+import { concat as join, oggCrc, random } from './audio.js';
 
 export type FuzzFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'ogg' | 'wav';
 
@@ -138,15 +138,6 @@ function randomSpan(length: number, rng: Prng): Span {
   return { start, end: start + 1 + rng.int(Math.min(256, length - start)) };
 }
 
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
 
 function layoutOf(bytes: Uint8Array, format: FuzzFormat): Layout {
   switch (format) {
