@@ -47,6 +47,8 @@ interface TurnContext {
   /** Undefined for someone the assistant has stored nothing about yet. */
   readonly user: UserRecord | undefined;
   readonly settings: UserSettings | undefined;
+  /** The command to run, when the user typed one (or the platform's own command UI sent one). */
+  readonly command: { readonly name: string; readonly argument: string } | undefined;
   readonly language: ReplyLanguage;
 }
 
@@ -141,7 +143,7 @@ export class Assistant {
     const settings = user ? store.getSettings(user.id) : undefined;
     // Only words the user typed run a command: a transcript is heard by a machine, a forwarded
     // message is someone else's. A command's name says nothing about the user's language.
-    const commandText = turn.command !== undefined || ((turn.textSource ?? 'text') === 'text' && parseCommand(turn.text) !== undefined);
+    const command = turn.command ?? ((turn.textSource ?? 'text') === 'text' ? parseCommand(turn.text) : undefined);
     return {
       turn,
       options,
@@ -150,13 +152,13 @@ export class Assistant {
       userKey,
       user,
       settings,
-      language: new ReplyLanguage(settings?.language ?? 'auto', commandText ? undefined : turn.text, turn.languageHint),
+      command,
+      language: new ReplyLanguage(settings?.language ?? 'auto', command ? undefined : turn.text, turn.languageHint),
     };
   }
 
   private async *handleInOrder(context: TurnContext): AsyncGenerator<ReplyPart, TurnOutcome> {
-    const { turn, options, log, language } = context;
-    const command = turn.command ?? ((turn.textSource ?? 'text') === 'text' ? parseCommand(turn.text) : undefined);
+    const { turn, options, log, language, command } = context;
     if (command) {
       const outcome = runCommand(command.name, command.argument, {
         store: this.dependencies.store,
