@@ -276,6 +276,18 @@ describe('gateway faults', () => {
     assert.equal(model.requests.length, 1);
   });
 
+  test('stopping while an answer is being sent lets it finish: all of it arrives, once, and nothing is replayed after the restart', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['A door. ', 'It is ', 'open.'], chunkDelayMs: 150 });
+    harness = await startDiscordHarness({ model });
+    const { discord } = harness;
+    discord.dmMessage({ author: alice, content: 'is the door open?' });
+    await discord.waitFor((call) => call.method === 'POST' && (call.body as { content?: string } | undefined)?.content === 'A door.', { timeoutMs: 5000 });
+    await harness.restartBot();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(discord.sentMessages().map((message) => message.content), ['A door.', 'It is open.']);
+    assert.equal(model.requests.length, 1);
+  });
+
   test('a message delivered again to a restarted bot (empty cache, same memory) is not answered twice', async () => {
     harness = await startDiscordHarness();
     const { discord } = harness;

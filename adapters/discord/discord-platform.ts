@@ -45,16 +45,21 @@ type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuComman
 export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordPlatform {
   const { logger } = options;
   const startAbort = new AbortController();
+  let started = false;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     // Without these, direct messages never reach messageCreate.
     partials: [Partials.Channel, Partials.Message],
     rest: {
       api: options.apiRoot,
-      // Stopping ends requests in flight at once (an API that never answers would otherwise hold
-      // the process for its timeout and retries, about a minute).
+      // Stopping during start-up ends its requests at once (an API that never answers would
+      // otherwise hold the process for its timeout and retries, about a minute). Once started,
+      // stopping lets the answers in progress finish, so they are never cut and sent again.
       makeRequest: (url, init) =>
-        DefaultRestOptions.makeRequest(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, startAbort.signal]) : startAbort.signal }),
+        DefaultRestOptions.makeRequest(
+          url,
+          started ? init : { ...init, signal: init.signal ? AbortSignal.any([init.signal, startAbort.signal]) : startAbort.signal },
+        ),
     },
   });
   let inbox: Inbox | undefined;
@@ -202,9 +207,10 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
       }
       logger.info({ guildScoped: options.testGuildId !== undefined }, 'discord bot ready');
       await replayKept(target);
+      started = true;
     },
     async stop() {
-      startAbort.abort();
+      if (!started) startAbort.abort();
       // Messages still being read (a reply's reference fetched) reach the inbox first.
       while (pending.size > 0) await Promise.all([...pending]);
       await inbox?.idle();
