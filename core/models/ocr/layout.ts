@@ -1,0 +1,401 @@
+/**
+ * Text layout for the OCR engine: spaces restored inside a recognised segment, and the segments of a
+ * page put into lines in reading order. Pure functions on recognised characters and detected boxes,
+ * so they can be tested without a model and reused by any engine that reports positions.
+ */
+import type { TextBox } from '../text-reader.js';
+
+/** One recognised character; positions along the segment in units of the segment's crop height. */
+export interface RecognizedChar {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly confidence: number;
+}
+
+/** One detected text box, recognised. box in upright-image pixels. */
+export interface RecognizedSegment {
+  readonly box: TextBox;
+  readonly chars: readonly RecognizedChar[];
+  readonly confidence: number;
+}
+
+export interface LaidOutLine {
+  readonly text: string;
+  readonly confidence: number;
+  readonly box: TextBox;
+  readonly segments: readonly RecognizedSegment[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spaces inside a segment
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A gap counts as a word space when it exceeds the line's usual gap between letters by this much
+ * (in crop heights). A word space in Latin print is about a quarter of an em, roughly 0.2 of the
+ * crop height, so half of it separates "letter gap" from "letter gap + space" with room for the
+ * frame-sized (1/6) jitter of CTC positions.
+ */
+const SPACE_EXCESS = 0.16;
+/** Used when a segment has too few letter pairs to measure its own usual gap (one CTC frame). */
+const DEFAULT_LETTER_GAP = 1 / 6;
+/** Between two digits a space must be clearer still: "1 000" is rarer than a jittery "1000". */
+const DIGIT_SPACE_FACTOR = 1.5;
+/**
+ * A CJK character is about one crop height wide, so its peak sits further from a neighbouring
+ * Latin letter than two Latin letters sit from each other; the space test there needs more room.
+ */
+const CJK_BOUNDARY_EXTRA = 0.25;
+
+const CJK = /[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
+/** Ideographic punctuation and full-width forms: never spaced from CJK text. */
+const CJK_PUNCT = /[\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2026\u00b7]/u;
+const LETTER = /\p{L}/u;
+const UPPER = /\p{Lu}/u;
+const DIGIT = /\p{Nd}/u;
+/** Never a space before these (closing or trailing marks). */
+const NO_SPACE_BEFORE = new Set([',', '.', ';', ':', ')', ']', '}', '%', '!', '?', '\u2019', '”']);
+/** Never a space after these (opening marks). */
+const NO_SPACE_AFTER = new Set(['(', '[', '{', '\u2018', '“']);
+/** Separators that belong inside a number when digits stand on both sides: 3.5, 12:30, 1,000, 12/2026. */
+const NUMBER_JOINERS = new Set(['.', ',', ':', '/', '-', '\u2013', '\'']);
+
+const isCjk = (s: string): boolean => CJK.test(s) || CJK_PUNCT.test(s);
+const isLetter = (s: string): boolean => LETTER.test(s) && !CJK.test(s);
+const isDigit = (s: string): boolean => DIGIT.test(s);
+const isWordChar = (s: string): boolean => isLetter(s) || isDigit(s);
+
+interface Glyph {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /** The model itself put a space before this glyph. */
+  readonly spaced: boolean;
+}
+
+/** Characters to text with spaces restored (from gaps, and after punctuation), never inside numbers (3.5, 12:30, 1,000) or between CJK chars. */
+export function joinCharacters(chars: readonly RecognizedChar[]): string {
+  const glyphs = toGlyphs(chars);
+  if (glyphs.length === 0) return '';
+  const letterGap = usualLetterGap(glyphs);
+  let text = glyphs[0]!.text;
+  for (let i = 1; i < glyphs.length; i++) {
+    const glyph = glyphs[i]!;
+    if (needsSpace(glyphs, i, letterGap, text)) text += ' ';
+    text += glyph.text;
+  }
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function toGlyphs(chars: readonly RecognizedChar[]): Glyph[] {
+  const ordered = [...chars].sort((a, b) => a.start - b.start);
+  const glyphs: Glyph[] = [];
+  let spaced = false;
+  for (const char of ordered) {
+    const text = char.text;
+    if (text.length === 0) continue;
+    if (text.trim().length === 0) {
+      spaced = true;
+      continue;
+    }
+    // A multi-character token (rare in CTC dictionaries) keeps its inner text as is.
+    glyphs.push({ text, start: char.start, end: Math.max(char.end, char.start), spaced: spaced && glyphs.length > 0 });
+    spaced = false;
+  }
+  return glyphs;
+}
+
+/**
+ * The segment's ordinary gap between neighbouring letters, from the median of the gaps between
+ * Latin letters and digits (punctuation is narrow and its CTC peak wanders; CJK glyphs are wide).
+ * Gaps the model marked as spaces are left out so a spaced line does not raise its own threshold.
+ */
+function usualLetterGap(glyphs: readonly Glyph[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < glyphs.length; i++) {
+    const a = glyphs[i - 1]!;
+    const b = glyphs[i]!;
+    if (b.spaced || !isWordChar(lastChar(a.text)) || !isWordChar(firstChar(b.text))) continue;
+    gaps.push(b.start - a.end);
+  }
+  if (gaps.length < 3) return DEFAULT_LETTER_GAP;
+  gaps.sort((x, y) => x - y);
+  // The lower median: word spaces only ever push gaps up, so lean to the smaller side.
+  return gaps[Math.floor((gaps.length - 1) / 2)]!;
+}
+
+const firstChar = (s: string): string => String.fromCodePoint(s.codePointAt(0) ?? 32);
+const lastChar = (s: string): string => Array.from(s).at(-1) ?? ' ';
+
+function needsSpace(glyphs: readonly Glyph[], i: number, letterGap: number, before: string): boolean {
+  const a = lastChar(glyphs[i - 1]!.text);
+  const b = firstChar(glyphs[i]!.text);
+  const prev = i >= 2 ? lastChar(glyphs[i - 2]!.text) : '';
+  const next = i + 1 < glyphs.length ? firstChar(glyphs[i + 1]!.text) : '';
+  const gap = glyphs[i]!.start - glyphs[i - 1]!.end;
+
+  if (NO_SPACE_BEFORE.has(b) || NO_SPACE_AFTER.has(a)) return false;
+  if (isCjk(a) && isCjk(b)) return false;
+  // Inside a number: 3.5, 12:30, 1,000, 12/2026, 2024-05-01 stay whole whatever the gaps say.
+  if (NUMBER_JOINERS.has(a) && isDigit(prev) && isDigit(b)) return false;
+  if (isDigit(a) && NUMBER_JOINERS.has(b) && isDigit(next)) return false;
+
+  const word = currentWord(before);
+  const inAddress = looksLikeAddress(word);
+
+  if (glyphs[i]!.spaced) return true;
+
+  let threshold = letterGap + SPACE_EXCESS;
+  if (isDigit(a) && isDigit(b)) threshold = letterGap + SPACE_EXCESS * DIGIT_SPACE_FACTOR;
+  if (isCjk(a) !== isCjk(b)) threshold += CJK_BOUNDARY_EXTRA;
+  if (!isWordChar(a) || !isWordChar(b)) threshold += SPACE_EXCESS / 2; // narrow marks: wandering peaks
+  if (gap > threshold) return true;
+
+  // Punctuation the engine glued to the next word.
+  if (isCjk(a) || isCjk(b) || inAddress) return false;
+  if ((a === ',' || a === ';') && isWordChar(b)) return true;
+  if (a === ':' && (isLetter(b) || (isDigit(b) && isLetter(prev)))) return true;
+  if ((a === ')' || a === ']') && isWordChar(b)) return true;
+  if (a === '%' && isLetter(b)) return true;
+  if ((a === '!' || a === '?') && isLetter(b)) return true;
+  if (a === '.' && UPPER.test(b) && !isInitialism(word)) return true;
+  if (b === '(' && isLetter(a)) return true;
+  return false;
+}
+
+/** The text since the last space (the word being built). */
+function currentWord(text: string): string {
+  const cut = text.lastIndexOf(' ');
+  return cut < 0 ? text : text.slice(cut + 1);
+}
+
+/** URLs, e-mail addresses and domains keep their dots, colons and slashes unspaced. */
+function looksLikeAddress(word: string): boolean {
+  return /@|:\/\/|^www\.|\.(com|org|net|gov|edu|io|de|fr|uk|cn|jp)(\/|$)/i.test(word) || /\w\/\w/.test(word) && /\.\w/.test(word);
+}
+
+/** "U.S.A." or "J." (single letters with dots): a capital after the dot is part of it or a name. */
+function isInitialism(word: string): boolean {
+  return /(^|[^\p{L}])\p{L}\.$/u.test(word) || /(\p{L}\.){2,}$/u.test(word);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading order
+// ---------------------------------------------------------------------------------------------
+
+interface Item {
+  readonly segment: RecognizedSegment;
+  readonly text: string;
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+  readonly cy: number;
+  readonly h: number;
+}
+
+/** Reading order: blocks top to bottom, columns one after the other, "item ... price" rows on one line. */
+export function layOutLines(
+  segments: readonly RecognizedSegment[],
+  page: { width: number; height: number },
+): LaidOutLine[] {
+  const items: Item[] = [];
+  for (const segment of segments) {
+    const text = joinCharacters(segment.chars);
+    if (text.length === 0) continue;
+    const { x, y, width, height } = segment.box;
+    items.push({ segment, text, x0: x, x1: x + width, y0: y, y1: y + height, cy: y + height / 2, h: Math.max(height, 1) });
+  }
+  if (items.length === 0) return [];
+  const heights = items.map((item) => item.h).sort((a, b) => a - b);
+  const context: Context = {
+    lineHeight: heights[Math.floor(heights.length / 2)]!,
+    pageWidth: Math.max(page.width, 1),
+  };
+  return order(items, context, 0).map(toLine);
+}
+
+interface Context {
+  /** Median segment height: the unit for gutters and row distances. */
+  readonly lineHeight: number;
+  readonly pageWidth: number;
+}
+
+/** Gutters narrower than this are word gaps, not a space between columns. */
+function minGutter(context: Context): number {
+  return Math.max(context.lineHeight * 1.0, context.pageWidth * 0.01);
+}
+
+const MAX_DEPTH = 8;
+
+/** Rows of items in reading order: strips top to bottom; inside a strip group with a prose gutter, columns left to right. */
+function order(items: readonly Item[], context: Context, depth: number): Item[][] {
+  if (items.length <= 1 || depth >= MAX_DEPTH) return groupRows(items);
+  const x0 = Math.min(...items.map((i) => i.x0));
+  const x1 = Math.max(...items.map((i) => i.x1));
+  const gutterMin = minGutter(context);
+  const rows: Item[][] = [];
+  for (const group of stripGroups(items, x0, x1, gutterMin)) {
+    const parts = splitColumns(group, x0, x1, gutterMin);
+    if (parts.length <= 1) {
+      rows.push(...groupRows(group));
+      continue;
+    }
+    for (const part of parts) rows.push(...order(part, context, depth + 1));
+  }
+  return rows;
+}
+
+type Interval = readonly [number, number];
+
+/** Horizontal strips (separated by empty y-ranges), merged while they share a gutter. */
+function stripGroups(items: readonly Item[], x0: number, x1: number, gutterMin: number): Item[][] {
+  const byTop = [...items].sort((a, b) => a.y0 - b.y0);
+  const strips: Item[][] = [];
+  let bottom = -Infinity;
+  for (const item of byTop) {
+    if (strips.length === 0 || item.y0 >= bottom) strips.push([item]);
+    else strips.at(-1)!.push(item);
+    bottom = Math.max(bottom, item.y1);
+  }
+  const groups: { items: Item[]; free: Interval[] }[] = [];
+  for (const strip of strips) {
+    const free = freeIntervals(strip, x0, x1, gutterMin);
+    const last = groups.at(-1);
+    if (last) {
+      const common = intersect(last.free, free, gutterMin);
+      if ((last.free.length === 0 && free.length === 0) || common.length > 0) {
+        last.items.push(...strip);
+        last.free = common;
+        continue;
+      }
+    }
+    groups.push({ items: [...strip], free });
+  }
+  return groups.map((group) => group.items);
+}
+
+/** Empty x-ranges at least gutterMin wide strictly inside [x0, x1]. */
+function freeIntervals(items: readonly Item[], x0: number, x1: number, gutterMin: number): Interval[] {
+  const spans = items.map((i) => [i.x0, i.x1] as const).sort((a, b) => a[0] - b[0]);
+  const free: Interval[] = [];
+  let reach = x0;
+  for (const [s, e] of spans) {
+    if (s - reach >= gutterMin) free.push([reach, s]);
+    reach = Math.max(reach, e);
+  }
+  if (x1 - reach >= gutterMin) free.push([reach, x1]);
+  return free;
+}
+
+function intersect(a: readonly Interval[], b: readonly Interval[], gutterMin: number): Interval[] {
+  const out: Interval[] = [];
+  for (const [a0, a1] of a) {
+    for (const [b0, b1] of b) {
+      const s = Math.max(a0, b0);
+      const e = Math.min(a1, b1);
+      if (e - s >= gutterMin) out.push([s, e]);
+    }
+  }
+  return out;
+}
+
+/** Split at gutters that separate columns of prose; gutters of a table or receipt keep rows whole. */
+function splitColumns(group: Item[], x0: number, x1: number, gutterMin: number): Item[][] {
+  const gutters = freeIntervals(group, x0, x1, gutterMin).filter(
+    ([s, e]) => group.some((i) => i.x1 <= s) && group.some((i) => i.x0 >= e),
+  );
+  if (gutters.length === 0) return [group];
+  const cuts = gutters.map(([s, e]) => (s + e) / 2);
+  const parts: Item[][] = cuts.map(() => []);
+  parts.push([]);
+  for (const item of group) {
+    const centre = (item.x0 + item.x1) / 2;
+    let k = 0;
+    while (k < cuts.length && centre > cuts[k]!) k++;
+    parts[k]!.push(item);
+  }
+  // Merge neighbouring parts unless the gutter between them separates prose.
+  const merged: Item[][] = [parts[0]!];
+  for (let k = 1; k < parts.length; k++) {
+    const left = merged.at(-1)!;
+    const right = parts[k]!;
+    if (isProseSplit(left, right)) merged.push(right);
+    else left.push(...right);
+  }
+  return merged.filter((part) => part.length > 0);
+}
+
+/** Numbers and prices: "2.49", "$12.00", "x2", "1.250,00 €", "12%". */
+function isNumeric(text: string): boolean {
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length === 0 || compact.length > 14) return false;
+  const digits = (compact.match(/\p{Nd}/gu) ?? []).length;
+  return digits > 0 && digits / compact.length >= 0.5;
+}
+
+/**
+ * Two columns of prose are read one after the other; a right part that is mostly numbers (prices),
+ * or short cells aligned row by row with the left part (a table), belongs to the left part's rows.
+ */
+function isProseSplit(left: readonly Item[], right: readonly Item[]): boolean {
+  if (left.length < 2 || right.length < 2) return false;
+  const numeric = right.filter((i) => isNumeric(i.text)).length;
+  if (numeric >= 0.5 * right.length) return false;
+  const aligned = right.filter((r) => left.some((l) => Math.abs(l.cy - r.cy) < 0.3 * Math.min(l.h, r.h))).length;
+  const lengths = right.map((i) => i.text.length).sort((a, b) => a - b);
+  const medianLength = lengths[Math.floor(lengths.length / 2)]!;
+  if (aligned >= 0.7 * right.length && medianLength <= 16) return false;
+  return true;
+}
+
+/**
+ * Items into rows: an item joins the row whose nearest member (along x) has the closest centre line,
+ * when the centre lines are within half a height (a 6 degree tilt still passes, as box heights grow
+ * with the tilt) and it overlaps no member horizontally; rows top to bottom, members left to right.
+ */
+function groupRows(items: readonly Item[]): Item[][] {
+  const rows: Item[][] = [];
+  for (const item of [...items].sort((a, b) => a.cy - b.cy || a.x0 - b.x0)) {
+    let best: Item[] | undefined;
+    let bestScore = Infinity;
+    for (const row of rows) {
+      if (row.some((m) => overlapX(m, item) > 0.3 * Math.min(m.x1 - m.x0, item.x1 - item.x0))) continue;
+      const nearest = row.reduce((n, m) => (distanceX(m, item) < distanceX(n, item) ? m : n));
+      const score = Math.abs(nearest.cy - item.cy) / Math.min(nearest.h, item.h);
+      if (score < 0.6 && score < bestScore) {
+        best = row;
+        bestScore = score;
+      }
+    }
+    if (best) best.push(item);
+    else rows.push([item]);
+  }
+  for (const row of rows) row.sort((a, b) => a.x0 - b.x0);
+  return rows.sort((a, b) => mean(a.map((i) => i.cy)) - mean(b.map((i) => i.cy)));
+}
+
+const overlapX = (a: Item, b: Item): number => Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+const distanceX = (a: Item, b: Item): number => Math.max(0, Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1));
+const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / Math.max(values.length, 1);
+
+function toLine(row: readonly Item[]): LaidOutLine {
+  let weight = 0;
+  let sum = 0;
+  for (const item of row) {
+    const n = Math.max(1, item.segment.chars.filter((c) => c.text.trim().length > 0).length);
+    weight += n;
+    sum += item.segment.confidence * n;
+  }
+  const x0 = Math.min(...row.map((i) => i.x0));
+  const y0 = Math.min(...row.map((i) => i.y0));
+  const x1 = Math.max(...row.map((i) => i.x1));
+  const y1 = Math.max(...row.map((i) => i.y1));
+  return {
+    text: row.map((i) => i.text).join(' '),
+    confidence: weight > 0 ? sum / weight : 0,
+    box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+    segments: row.map((i) => i.segment),
+  };
+}
