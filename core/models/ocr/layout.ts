@@ -204,6 +204,7 @@ function isInitialism(word: string): boolean {
 // Reading order
 // ---------------------------------------------------------------------------------------------
 
+/** A segment in the page's deskewed frame (rotated so the text's baselines run level). */
 interface Item {
   readonly segment: RecognizedSegment;
   readonly text: string;
@@ -212,20 +213,33 @@ interface Item {
   readonly y0: number;
   readonly y1: number;
   readonly cy: number;
+  /** Thickness of the text line across its baseline. */
   readonly h: number;
 }
 
+/** Page geometry for the layout. */
+export interface LayoutPage {
+  readonly width: number;
+  readonly height: number;
+  /**
+   * The text's baseline slope in the image (dy/dx, y down: positive when lines descend to the right),
+   * for example the median of the detected boxes' directions. Optional: without it the layout reads
+   * the axis-aligned boxes as they are, which copes with a slight tilt unless a row is split wide apart.
+   */
+  readonly slope?: number;
+}
+
+/** Slopes beyond this (about 15 degrees) are not a tilted page; the engine turns those upright first. */
+const MAX_SLOPE = 0.27;
+
 /** Reading order: blocks top to bottom, columns one after the other, "item ... price" rows on one line. */
-export function layOutLines(
-  segments: readonly RecognizedSegment[],
-  page: { width: number; height: number },
-): LaidOutLine[] {
+export function layOutLines(segments: readonly RecognizedSegment[], page: LayoutPage): LaidOutLine[] {
+  const slope = page.slope !== undefined && Number.isFinite(page.slope) && Math.abs(page.slope) <= MAX_SLOPE ? page.slope : 0;
   const items: Item[] = [];
   for (const segment of segments) {
     const text = joinCharacters(segment.chars);
     if (text.length === 0) continue;
-    const { x, y, width, height } = segment.box;
-    items.push({ segment, text, x0: x, x1: x + width, y0: y, y1: y + height, cy: y + height / 2, h: Math.max(height, 1) });
+    items.push(deskew(segment, text, slope));
   }
   if (items.length === 0) return [];
   const heights = items.map((item) => item.h).sort((a, b) => a - b);
@@ -234,6 +248,34 @@ export function layOutLines(
     pageWidth: Math.max(page.width, 1),
   };
   return order(items, context, 0).map(toLine);
+}
+
+/**
+ * The segment's box rotated into the level frame. An axis-aligned box of a line tilted by angle a
+ * measures w = L cos a + t sin a across and h = L sin a + t cos a down, so its length L and thickness
+ * t follow; a box those equations do not fit (a stray vertical mark) is kept as it is.
+ */
+function deskew(segment: RecognizedSegment, text: string, slope: number): Item {
+  const { x, y, width, height } = segment.box;
+  const cx = x + width / 2;
+  const cy = y + height / 2;
+  if (slope === 0) {
+    return { segment, text, x0: x, x1: x + width, y0: y, y1: y + height, cy, h: Math.max(height, 1) };
+  }
+  const cos = 1 / Math.sqrt(1 + slope * slope);
+  const sin = slope * cos;
+  const abs = Math.abs(sin);
+  const cos2 = cos * cos - abs * abs;
+  let length = (width * cos - height * abs) / cos2;
+  let thickness = (height * cos - width * abs) / cos2;
+  if (!(thickness > 0.2 * height) || !(length > 0)) {
+    length = width;
+    thickness = height;
+  }
+  const rx = cx * cos + cy * sin;
+  const ry = -cx * sin + cy * cos;
+  const h = Math.max(thickness, 1);
+  return { segment, text, x0: rx - length / 2, x1: rx + length / 2, y0: ry - h / 2, y1: ry + h / 2, cy: ry, h };
 }
 
 interface Context {
@@ -408,10 +450,12 @@ function toLine(row: readonly Item[]): LaidOutLine {
     weight += n;
     sum += item.segment.confidence * n;
   }
-  const x0 = Math.min(...row.map((i) => i.x0));
-  const y0 = Math.min(...row.map((i) => i.y0));
-  const x1 = Math.max(...row.map((i) => i.x1));
-  const y1 = Math.max(...row.map((i) => i.y1));
+  // The union of the segments' own boxes, in image pixels (not the deskewed frame).
+  const boxes = row.map((i) => i.segment.box);
+  const x0 = Math.min(...boxes.map((b) => b.x));
+  const y0 = Math.min(...boxes.map((b) => b.y));
+  const x1 = Math.max(...boxes.map((b) => b.x + b.width));
+  const y1 = Math.max(...boxes.map((b) => b.y + b.height));
   return {
     text: row.map((i) => i.text).join(' '),
     confidence: weight > 0 ? sum / weight : 0,
