@@ -6,12 +6,14 @@ import {
   startRetentionSweeper,
   type ImageLimits,
   type Logger,
+  type PerceptionTools,
   type SpeechToText,
   type VisionLanguageModel,
   type VoiceDependencies,
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
 import { redactConfig, SECRET_SETTING_NAMES, type Config } from './config/index.js';
+import { createPerceptionTools } from './perception.js';
 import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
 
@@ -38,6 +40,8 @@ export interface StartOptions {
   /** Replaces the configured backend; for tests that drive the real command line with a test double. */
   readonly model?: VisionLanguageModel;
   readonly speech?: SpeechToText;
+  /** The engines that look at photos without the vision model; the built-in ones when absent. */
+  readonly perception?: PerceptionTools;
   /** Which models this run needs: a one-shot command loads only its own (default: both). */
   readonly needs?: { readonly vision: boolean; readonly speech: boolean };
 }
@@ -82,6 +86,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       historyTurns: 20,
     },
     voice,
+    perception: options.perception ?? createPerceptionTools(logger),
     ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
   const stopSweeper = startRetentionSweeper(store, logger, {

@@ -1,12 +1,13 @@
 /**
  * The command line behind `npm start`. Without a command it runs every bot whose token is set,
  * else the console; `console` opens the console anyway; `describe PHOTO ["QUESTION"]` (or
- * `--voice NOTE`) answers once; `transcribe NOTE` prints what the speech model hears. Returns
+ * `--voice NOTE`) answers once; `read PHOTO` prints the text in a photo, verbatim, with no vision
+ * model; `transcribe NOTE` prints what the speech model hears. Returns
  * the exit code: 0 done, 1 a problem with the input or the model, 2 usage or configuration,
  * 3 no usable model.
  */
 import { resolve } from 'node:path';
-import { PlatformStartError, TurnDelivery, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
+import { PlatformStartError, TurnDelivery, type PerceptionTools, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
@@ -14,12 +15,12 @@ import { PLATFORMS } from './registry.js';
 import { startUpProblem } from './start-up-errors.js';
 
 const USAGE =
-  'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, or npm start -- transcribe NOTE.ogg [--language CODE]';
-const COMMANDS = new Set(['console', 'describe', 'transcribe']);
+  'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, npm start -- read PHOTO, or npm start -- transcribe NOTE.ogg [--language CODE]';
+const COMMANDS = new Set(['console', 'describe', 'read', 'transcribe']);
 
 export async function runCli(
   argv: readonly string[],
-  overrides: { model?: VisionLanguageModel; speech?: SpeechToText } = {},
+  overrides: { model?: VisionLanguageModel; speech?: SpeechToText; perception?: PerceptionTools } = {},
 ): Promise<number> {
   const [command, ...words] = argv;
   if (command === '--help' || command === 'help') {
@@ -39,6 +40,10 @@ export async function runCli(
   }
   if (command === 'describe' && !rest[0]) {
     process.stderr.write(`describe needs the path of a photo. ${USAGE}\n`);
+    return 2;
+  }
+  if (command === 'read' && !rest[0]) {
+    process.stderr.write(`read needs the path of a photo. ${USAGE}\n`);
     return 2;
   }
   if (command === 'transcribe' && !rest[0]) {
@@ -68,6 +73,8 @@ export async function runCli(
   const needs =
     command === 'transcribe'
       ? { vision: false, speech: true }
+      : command === 'read'
+        ? { vision: false, speech: false }
       : command === 'describe'
         ? { vision: true, speech: voicePath !== undefined }
         : { vision: true, speech: true };
@@ -95,6 +102,7 @@ export async function runCli(
         ...(voicePath ? { voicePath: resolve(voicePath) } : {}),
       });
     }
+    if (command === 'read') return await runDescribe(app, { imagePath: resolve(rest[0]!), question: '/read', noticesToErrors: true });
     if (command === 'transcribe') return await runTranscribe(app, resolve(rest[0]!), language);
     if (runsBots) return await runPlatforms(app, platforms);
     return await runConsole(app);

@@ -17,7 +17,10 @@ export async function runConsole(app: App): Promise<number> {
   return 0;
 }
 
-export async function runDescribe(app: App, request: { imagePath: string; question: string; voicePath?: string }): Promise<number> {
+export async function runDescribe(
+  app: App,
+  request: { imagePath: string; question: string; voicePath?: string; noticesToErrors?: boolean },
+): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   return describeOnce({

@@ -1,5 +1,6 @@
-import type { EventKey, MediaRecord, NewMedia, Store, UserKey, UserRecord, UserSettings } from '../storage/index.js';
-import { COMMAND_TABLE, parseCommand, runCommand } from './commands/index.js';
+import type { EventKey, MediaRecord, NewMedia, Store, TurnRecord, UserKey, UserRecord, UserSettings } from '../storage/index.js';
+import type { Barcode } from './perception/barcode-scanner.js';
+import { canonicalCommand, COMMAND_TABLE, isPhotoCommand, parseCommand, runCommand } from './commands/index.js';
 import type { Logger } from './log.js';
 import { fetchAndPreprocessImage, MediaError, type ImageLimits } from './media/index.js';
 import { isModelError, type FinishReason, type VisionLanguageModel } from './models/index.js';
@@ -9,6 +10,10 @@ import { ReplyLanguage } from './reply-language.js';
 import type { FailureReason, IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
 import { KeyedQueue } from './util/index.js';
 import { hearQuestion, type VoiceDependencies } from './voice-question.js';
+import { readColours } from './perception/colours.js';
+import { nothingRecognisable, parseFindings, perceivePhoto, serializeFindings, type PerceptionTools, type PhotoFindings } from './perception/photo-findings.js';
+import { asksAboutLight, photoIntent, type PhotoIntent } from './perception/photo-intent.js';
+import { readingText } from './perception/reading-text.js';
 
 export interface AssistantLimits {
   readonly image: ImageLimits;
@@ -27,6 +32,11 @@ export interface AssistantDependencies {
   readonly limits: AssistantLimits;
   /** Voice questions; without it a voice note gets a message saying to type instead. */
   readonly voice?: VoiceDependencies;
+  /**
+   * The engines that look at a photo without the vision model (text, barcodes); photo quality and
+   * colours need none. Without a text reader `/read` says it cannot read.
+   */
+  readonly perception?: PerceptionTools;
   /** IANA time zone for today's date in the prompt; the system's when absent. */
   readonly timeZone?: string;
   /** The clock in epoch milliseconds, for today's date; tests fix it. */
@@ -59,6 +69,8 @@ interface Question {
   readonly media: NewMedia[];
   /** Alt text of each new photo, in order. */
   readonly descriptions: (string | undefined)[];
+  /** What was seen in each new photo, in order; undefined where looking failed. */
+  readonly findings: (PhotoFindings | undefined)[];
 }
 
 const DRAFT_INTERVAL_MS = 1000;
@@ -159,7 +171,8 @@ export class Assistant {
 
   private async *handleInOrder(context: TurnContext): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { turn, options, log, language, command } = context;
-    if (command) {
+    const commandName = command && canonicalCommand(command.name);
+    if (command && !(commandName && isPhotoCommand(commandName))) {
       const outcome = runCommand(command.name, command.argument, {
         store: this.dependencies.store,
         user: context.userKey,
@@ -181,12 +194,14 @@ export class Assistant {
     }
 
     const images = turn.images ?? [];
-    if (images.length === 0 && !turn.text?.trim() && !turn.audio?.length) {
+    if (!command && images.length === 0 && !turn.text?.trim() && !turn.audio?.length) {
       yield { type: 'reply', text: language.messages.emptyTurn };
       return 'replied';
     }
+    // Reading text and naming colours need no vision model: a typed request is answered without one.
+    const typedIntent = commandName ? photoIntent('', commandName) : turn.audio?.length ? undefined : photoIntent(turn.text ?? '');
     const { model } = this.dependencies;
-    if (!model) {
+    if (!model && !typedIntent) {
       log.warn('no vision model is set up; answered with the setup message');
       yield { type: 'problem', text: language.messages.modelNotSetUp, reason: 'model-not-set-up' };
       return 'replied';
@@ -194,14 +209,99 @@ export class Assistant {
 
     const heard = yield* this.hear(context);
     if (heard === 'aborted' || heard === 'refused') return heard === 'aborted' ? 'aborted' : 'replied';
+    const intent = typedIntent ?? photoIntent(heard.text);
 
-    const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model.capabilities.maxImages);
+    const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model?.capabilities.maxImages ?? this.dependencies.limits.maxImagesPerTurn);
     if (images.length > maxImages) yield { type: 'notice', text: language.messages.tooManyImages(maxImages, images.length) };
-    const prepared = yield* this.prepareImages(context, images.slice(0, maxImages), images.length);
+    const prepared = yield* this.prepareImages(context, images.slice(0, maxImages), images.length, intent);
     // Every photo failed: the question was about them, so answering it about an older photo would mislead.
     if (images.length > 0 && prepared.media.length === 0) return 'replied';
+    const question: Question = { ...heard, ...prepared };
+    if (intent) return yield* this.answerFromPhoto(context, intent, question);
 
-    return yield* this.answer(context, model, { ...heard, ...prepared });
+    // Coaching first, so a retake can start while the answer is still coming.
+    const problems = [...new Set(prepared.findings.flatMap((findings) => findings?.problems ?? []))];
+    if (problems.length > 0) yield { type: 'notice', text: language.messages.perception.coaching(problems) };
+    if (prepared.findings.length > 0 && prepared.findings.every((findings) => findings && nothingRecognisable(findings))) {
+      log.info({ problems }, 'nothing recognisable in the photo; the model was not asked');
+      yield { type: 'reply', text: language.messages.perception.nothingRecognisable };
+      return 'replied';
+    }
+    return yield* this.answer(context, model!, question);
+  }
+
+  /**
+   * `/read` and colour questions: answered from the photo's pixels and the text reader, with no
+   * vision model, and remembered like any turn so a follow-up question can build on them.
+   */
+  private async *answerFromPhoto(context: TurnContext, intent: PhotoIntent, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
+    const { language, log, options } = context;
+    const texts = language.messages.perception;
+    const located = this.locateTurn(context, question);
+    if (question.media.length === 0 && located.earlierMedia.length === 0) {
+      yield { type: 'reply', text: texts.needPhoto(intent) };
+      return 'replied';
+    }
+    const newProblems = [...new Set(question.findings.flatMap((findings) => findings?.problems ?? []))];
+    const { turnId, media } = this.recordQuestion(context, located, question);
+    const coaching = newProblems.length > 0 ? texts.coaching(newProblems) : '';
+
+    let answer: string;
+    if (intent === 'colour') {
+      try {
+        const reading = await readColours(media[0]!.data);
+        answer = texts.colours(reading, asksAboutLight(question.text));
+      } catch (error) {
+        log.warn({ turnId, err: error }, 'looking at the colours failed');
+        this.dependencies.store.failTurn(turnId, 'perception-failed', undefined, context.event);
+        yield { type: 'problem', text: texts.coloursFailed, reason: 'perception-failed', turnId };
+        return 'replied';
+      }
+    } else {
+      const findings = await this.findingsToRead(context, media, question.findings);
+      if (findings.some((found) => found?.text === undefined) && !findings.some((found) => found?.text?.lines.length || found?.barcodes?.length)) {
+        if (coaching) yield { type: 'notice', text: coaching };
+        this.dependencies.store.failTurn(turnId, 'reading-failed', undefined, context.event);
+        yield { type: 'problem', text: texts.readingFailed, reason: 'reading-failed', turnId };
+        return 'replied';
+      }
+      const reading = readingText(findings.map((found) => found ?? { problems: [] }), texts);
+      if (!reading.text) {
+        const problems = [...new Set(findings.flatMap((found) => found?.problems ?? []))];
+        if (coaching) yield { type: 'notice', text: coaching };
+        this.dependencies.store.failTurn(turnId, 'no-text', undefined, context.event);
+        yield { type: 'problem', text: texts.noTextFound(problems), reason: 'no-text', turnId };
+        return 'replied';
+      }
+      answer = reading.text;
+    }
+    if (coaching) yield { type: 'notice', text: coaching };
+    let index = 0;
+    for (const text of splitForDelivery(answer, options.maxPartLength)) {
+      yield { type: 'answer', role: index === 0 ? 'gist' : 'detail', text, turnId };
+      index += 1;
+    }
+    this.dependencies.store.completeTurn(turnId, answer, context.event);
+    log.info({ turnId, intent, photos: media.length, reusedPhoto: question.media.length === 0 || undefined, answerChars: answer.length }, 'photo read without the model');
+    return 'replied';
+  }
+
+  /** The findings of the photos to read; a stored photo never read (or read when the reader failed) is read now. */
+  private async findingsToRead(
+    context: TurnContext,
+    media: readonly MediaRecord[],
+    fresh: readonly (PhotoFindings | undefined)[],
+  ): Promise<(PhotoFindings | undefined)[]> {
+    const tools = this.dependencies.perception ?? {};
+    return Promise.all(
+      media.map(async (record, index) => {
+        const known = fresh[index] ?? parseFindings(record.findings);
+        if (known?.text !== undefined || !tools.textReader) return known;
+        const looked = await perceivePhoto(record.data, tools, { log: context.log, ...(context.options.signal ? { signal: context.options.signal } : {}) });
+        if (looked.text !== undefined) this.dependencies.store.setMediaFindings(record.id, serializeFindings(looked));
+        return looked;
+      }),
+    );
   }
 
   /** The question's words: typed, spoken, or both (a caption beside a voice note goes first). */
@@ -233,14 +333,29 @@ export class Assistant {
     context: TurnContext,
     images: readonly IncomingImage[],
     sent: number,
-  ): AsyncGenerator<ReplyPart, Pick<Question, 'media' | 'descriptions'>> {
+    intent: PhotoIntent | undefined,
+  ): AsyncGenerator<ReplyPart, Pick<Question, 'media' | 'descriptions' | 'findings'>> {
     const media: NewMedia[] = [];
     const descriptions: (string | undefined)[] = [];
+    const findings: (PhotoFindings | undefined)[] = [];
+    const tools = this.dependencies.perception ?? {};
+    const { signal } = context.options;
     for (const [index, image] of images.entries()) {
       try {
-        const prepared = await fetchAndPreprocessImage(() => image.fetch(), this.dependencies.limits.image);
-        media.push({ mediaType: prepared.mediaType, width: prepared.width, height: prepared.height, data: prepared.data });
+        let found: PhotoFindings | undefined;
+        const prepared = await fetchAndPreprocessImage(() => image.fetch(), this.dependencies.limits.image, async (original) => {
+          // Colours come from the stored copy; reading text is what costs, so only when it is used.
+          found = await perceivePhoto(original, tools, { log: context.log, readText: intent !== 'colour', ...(signal ? { signal } : {}) });
+        });
+        media.push({
+          mediaType: prepared.mediaType,
+          width: prepared.width,
+          height: prepared.height,
+          data: prepared.data,
+          ...(found ? { findings: serializeFindings(found) } : {}),
+        });
         descriptions.push(image.description);
+        findings.push(found);
       } catch (error) {
         if (!(error instanceof MediaError)) throw error;
         context.log.info({ kind: error.kind, position: index + 1 }, 'image refused');
@@ -248,11 +363,11 @@ export class Assistant {
         yield { type: 'problem', text, reason: 'bad-image' };
       }
     }
-    return { media, descriptions };
+    return { media, descriptions, findings };
   }
 
   private async *answer(context: TurnContext, model: VisionLanguageModel, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
-    const { turnId, settings, prompt } = this.beginTurn(context, model, question);
+    const { turnId, settings, prompt, media } = this.beginTurn(context, model, question);
     const { options, log } = context;
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
@@ -287,6 +402,9 @@ export class Assistant {
       if (!delivery.text) throw new EmptyAnswerError();
       // Cut at the token limit: the listener must hear that it stopped, and how to get the rest.
       if (finishReason === 'length') yield { type: 'notice', text: context.language.messages.answerCutOff };
+      // A barcode's number or address exactly as it is encoded, which a model may not copy right.
+      const barcodes = question.findings.flatMap((found) => found?.barcodes ?? []);
+      if (barcodes.length > 0) yield { type: 'notice', text: barcodes.map(context.language.messages.perception.barcode).join('\n') };
       this.dependencies.store.completeTurn(turnId, delivery.text, context.event);
       log.info(
         {
@@ -311,35 +429,50 @@ export class Assistant {
     return 'replied';
   }
 
+  /** Where a turn belongs: its user, settings, conversation, the history before it, and the photos a follow-up is about. */
+  private locateTurn(context: TurnContext, question: Question): LocatedTurn {
+    const { store, limits } = this.dependencies;
+    const user = context.user ?? store.ensureUser(context.userKey);
+    const settings = context.settings ?? store.getSettings(user.id);
+    const { conversationId, repliedTurnId } = this.conversationFor(user, context.turn);
+    // Read before this turn is written, so the history is strictly earlier turns.
+    const history = store.recentTurns(conversationId, limits.historyTurns);
+    const earlierMedia = question.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
+    return { user, settings, conversationId, history, earlierMedia };
+  }
+
+  /** Records the question and its new photos; returns the photos the turn is about, new or earlier. */
+  private recordQuestion(context: TurnContext, located: LocatedTurn, question: Question): { turnId: number; media: MediaRecord[]; reusesPhoto: boolean } {
+    const begun = this.dependencies.store.beginTurn({
+      conversationId: located.conversationId,
+      userId: located.user.id,
+      question: question.text,
+      questionSource: question.source,
+      ...(context.turn.messageId === undefined ? {} : { incomingMessageId: context.turn.messageId }),
+      media: question.media,
+      mediaRetentionMs: this.dependencies.limits.mediaRetentionMs,
+    });
+    const reusesPhoto = begun.media.length === 0 && located.earlierMedia.length > 0;
+    return { turnId: begun.turn.id, media: begun.media.length > 0 ? begun.media : located.earlierMedia, reusesPhoto };
+  }
+
   /**
    * Records the question (and its new photos) in the conversation it continues, and builds the
    * prompt: the system prompt, as much history as fits, the question with its photos or, for a
-   * follow-up, the conversation's latest photos.
+   * follow-up, the conversation's latest photos, each with the text and barcodes found in it.
    */
   private beginTurn(
     context: TurnContext,
     model: VisionLanguageModel,
     question: Question,
-  ): { turnId: number; settings: UserSettings; prompt: BuiltPrompt } {
-    const { store, limits } = this.dependencies;
-    const { turn, language } = context;
-    const user = context.user ?? store.ensureUser(context.userKey);
-    const settings = context.settings ?? store.getSettings(user.id);
-    const { conversationId, repliedTurnId } = this.conversationFor(user, turn);
-    // Read before this turn is written, so the history is strictly earlier turns.
-    const history = store.recentTurns(conversationId, limits.historyTurns);
-    const earlierMedia = question.media.length === 0 ? store.latestMedia(conversationId, repliedTurnId) : [];
-    const begun = store.beginTurn({
-      conversationId,
-      userId: user.id,
-      question: question.text,
-      questionSource: question.source,
-      ...(turn.messageId === undefined ? {} : { incomingMessageId: turn.messageId }),
-      media: question.media,
-      mediaRetentionMs: limits.mediaRetentionMs,
-    });
-    const reusesPhoto = begun.media.length === 0 && earlierMedia.length > 0;
-    const images = begun.media.length > 0 ? withDescriptions(begun.media, question.descriptions) : withDescriptions(earlierMedia, []);
+  ): { turnId: number; settings: UserSettings; prompt: BuiltPrompt; media: MediaRecord[] } {
+    const { limits } = this.dependencies;
+    const { language } = context;
+    const located = this.locateTurn(context, question);
+    const { settings, history } = located;
+    const { turnId, media, reusesPhoto } = this.recordQuestion(context, located, question);
+    const messages = language.messages.perception;
+    const images = media.map((record, index) => toPromptImage(record, reusesPhoto ? undefined : question.descriptions[index], messages.barcode));
     const prompt = buildPrompt({
       systemPrompt: buildSystemPrompt({
         ...settings,
@@ -358,9 +491,10 @@ export class Assistant {
     });
     context.log.info(
       {
-        turnId: begun.turn.id,
+        turnId,
         images: images.length,
         reusedImages: reusesPhoto,
+        textFound: images.filter((image) => image.textFound).length || undefined,
         historyTurns: history.length - prompt.droppedTurns,
         droppedTurns: prompt.droppedTurns,
         questionChars: question.text.length,
@@ -368,7 +502,7 @@ export class Assistant {
       },
       'turn started',
     );
-    return { turnId: begun.turn.id, settings, prompt };
+    return { turnId, settings, prompt, media };
   }
 
   /** The conversation a turn continues, and the turn it replies to when the user used the reply feature. */
@@ -389,11 +523,29 @@ class EmptyAnswerError extends Error {
   }
 }
 
-function withDescriptions(media: readonly MediaRecord[], descriptions: readonly (string | undefined)[]): PromptImage[] {
-  return media.map((record, index) => {
-    const description = descriptions[index];
-    return { mediaType: record.mediaType, data: record.data, ...(description ? { description } : {}) };
-  });
+interface LocatedTurn {
+  readonly user: UserRecord;
+  readonly settings: UserSettings;
+  readonly conversationId: number;
+  readonly history: TurnRecord[];
+  readonly earlierMedia: MediaRecord[];
+}
+
+/** A stored photo for the prompt, with what was found in it: only the lines the reader was sure of. */
+function toPromptImage(record: MediaRecord, description: string | undefined, sayBarcode: (barcode: Barcode) => string): PromptImage {
+  const findings = parseFindings(record.findings);
+  const textFound = findings?.text?.lines
+    .filter((line) => !line.uncertain)
+    .map((line) => line.text)
+    .join('\n');
+  const barcodes = findings?.barcodes?.map(sayBarcode).join('\n');
+  return {
+    mediaType: record.mediaType,
+    data: record.data,
+    ...(description ? { description } : {}),
+    ...(textFound ? { textFound } : {}),
+    ...(barcodes ? { barcodes } : {}),
+  };
 }
 
 const MODEL_FAILURES: Partial<Record<string, FailureReason>> = {

@@ -22,4 +22,7 @@ export type VoiceProblemReason =
 export type FailureReason = 'aborted' | 'model-unavailable' | 'unknown-model' | 'context-length' | 'timeout' | 'model-failed' | 'empty-answer' | 'internal';
 
 /** Why a `problem` part was sent: a failed turn, a refused photo or voice note, or no model at all. */
-export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | VoiceProblemReason;
+export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | PhotoProblemReason | VoiceProblemReason;
+
+/** Why `/read` or a colour question got a message instead of an answer. */
+export type PhotoProblemReason = 'no-text' | 'reading-failed' | 'perception-failed';

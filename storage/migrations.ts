@@ -196,6 +196,15 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE turns ADD COLUMN question_forwarded INTEGER NOT NULL DEFAULT 0 CHECK (question_forwarded IN (0, 1));`);
     },
   },
+  {
+    version: 10,
+    description: 'what was seen in a photo (its text, barcodes, quality), kept and deleted with the photo',
+    up(db) {
+      // In the photo's own row, so retention and forget-me delete it with the photo and nothing
+      // else has to remember to.
+      db.exec(`ALTER TABLE media ADD COLUMN findings TEXT CHECK (findings IS NULL OR json_valid(findings));`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

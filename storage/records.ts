@@ -73,9 +73,15 @@ export interface NewMedia {
   readonly height: number;
   /** The preprocessed image the model gets, never the original upload. */
   readonly data: Uint8Array;
+  /**
+   * What was seen in the photo when it arrived (its text, barcodes, quality), as the core's JSON;
+   * derived from the photo, so it is kept and deleted with it.
+   */
+  readonly findings?: string | null;
 }
 
 export interface MediaRecord extends NewMedia {
+  readonly findings: string | null;
   readonly id: number;
   readonly conversationId: number;
   readonly userId: number;
@@ -85,7 +91,7 @@ export interface MediaRecord extends NewMedia {
 }
 
 /** A media row as an export shows it: its size, never the image bytes themselves. */
-export type MediaSummary = Omit<MediaRecord, 'data'> & { readonly bytes: number };
+export type MediaSummary = Omit<MediaRecord, 'data' | 'findings'> & { readonly bytes: number; readonly hasFindings: boolean };
 
 export interface ConversationExport extends ConversationRecord {
   readonly turns: TurnRecord[];

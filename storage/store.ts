@@ -69,10 +69,12 @@ interface MediaSummaryRow {
   width: number;
   height: number;
   bytes: number;
+  findings_bytes: number;
 }
 
-interface MediaRow extends Omit<MediaSummaryRow, 'bytes'> {
+interface MediaRow extends Omit<MediaSummaryRow, 'bytes' | 'findings_bytes'> {
   data: Buffer;
+  findings: string | null;
 }
 
 const toUser = (row: UserRow): UserRecord => ({
@@ -110,7 +112,7 @@ const toTurn = (row: TurnRow): TurnRecord => ({
   incomingMessageId: row.incoming_message_id,
 });
 
-const toMediaFields = (row: Omit<MediaSummaryRow, 'bytes'>): Omit<MediaRecord, 'data'> => ({
+const toMediaFields = (row: Omit<MediaSummaryRow, 'bytes' | 'findings_bytes'>): Omit<MediaRecord, 'data' | 'findings'> => ({
   id: row.id,
   conversationId: row.conversation_id,
   userId: row.user_id,
@@ -122,9 +124,9 @@ const toMediaFields = (row: Omit<MediaSummaryRow, 'bytes'>): Omit<MediaRecord, '
   height: row.height,
 });
 
-const toMediaSummary = (row: MediaSummaryRow): MediaSummary => ({ ...toMediaFields(row), bytes: row.bytes });
+const toMediaSummary = (row: MediaSummaryRow): MediaSummary => ({ ...toMediaFields(row), bytes: row.bytes, hasFindings: row.findings_bytes > 0 });
 
-const toMedia = (row: MediaRow): MediaRecord => ({ ...toMediaFields(row), data: row.data });
+const toMedia = (row: MediaRow): MediaRecord => ({ ...toMediaFields(row), data: row.data, findings: row.findings });
 
 const asBuffer = (data: Uint8Array): Buffer =>
   Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -241,6 +243,7 @@ export class Store {
           width: item.width,
           height: item.height,
           data: asBuffer(item.data),
+          findings: item.findings ?? null,
         });
         if (!row) throw new Error('media vanished right after insert');
         return toMedia(row);
@@ -346,6 +349,11 @@ export class Store {
   }
 
   /** Idempotent; a turn deleted meanwhile is silently skipped. */
+  /** What was seen in a stored photo, looked at after it was stored (an older photo read on request). */
+  setMediaFindings(mediaId: number, findings: string): void {
+    this.#sql.setMediaFindings.run({ mediaId, findings });
+  }
+
   recordDelivery(turnId: number, platformMessageId: string): void {
     this.#sql.insertDelivery.run({ turnId, platformMessageId });
   }
@@ -605,11 +613,12 @@ function prepareStatements(db: Database.Database) {
         width: number;
         height: number;
         data: Buffer;
+        findings: string | null;
       },
       MediaRow
     >(
-      `INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data)
-       VALUES (@conversationId, @userId, @turnId, @now, @expiresAt, @mediaType, @width, @height, @data)
+      `INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data, findings)
+       VALUES (@conversationId, @userId, @turnId, @now, @expiresAt, @mediaType, @width, @height, @data, @findings)
        RETURNING *`,
     ),
     latestMedia: db.prepare<{ conversationId: number; upToTurnId: number; now: number }, MediaRow>(
@@ -621,9 +630,10 @@ function prepareStatements(db: Database.Database) {
          )
        ORDER BY id`,
     ),
+    setMediaFindings: db.prepare<{ mediaId: number; findings: string }>('UPDATE media SET findings = @findings WHERE id = @mediaId'),
     mediaOfUser: db.prepare<[number], MediaSummaryRow>(
       `SELECT id, conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height,
-              length(data) AS bytes
+              length(data) AS bytes, coalesce(length(findings), 0) AS findings_bytes
        FROM media WHERE user_id = ? ORDER BY id`,
     ),
 

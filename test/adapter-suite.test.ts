@@ -46,8 +46,8 @@ for (const [platform, start] of Object.entries(PLATFORM_DRIVERS)) {
 
     test('a photo with a question is answered, gist first, then the detail', async () => {
       const chat = await driver.newChat();
-      await chat.sendPhotos([photo], 'is the light on?');
-      assert.deepEqual(await chat.answers(2), ['I see 1 photos.', 'You asked: is the light on?']);
+      await chat.sendPhotos([photo], 'is the door open?');
+      assert.deepEqual(await chat.answers(2), ['I see 1 photos.', 'You asked: is the door open?']);
       assert.equal(imagesSeen(driver.model.lastRequest), 1);
     });
 
@@ -75,7 +75,7 @@ for (const [platform, start] of Object.entries(PLATFORM_DRIVERS)) {
 
     test('/help, /settings, /mydata and /forget give the same texts on every platform', async () => {
       const chat = await driver.newChat();
-      await chat.sendPhotos([photo], 'is the light on?');
+      await chat.sendPhotos([photo], 'is the door open?');
       await chat.answers(2);
       await chat.command('help');
       assert.equal((await chat.answers(3))[2], english.help);
@@ -89,7 +89,7 @@ for (const [platform, start] of Object.entries(PLATFORM_DRIVERS)) {
       assert.match(myData, new RegExp(`\\nYour account: ${platform} user \\S+, first seen \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.\\n`));
       assert.match(myData, /\nSettings: reply length short, /);
       assert.match(myData, /\n1 conversation, 1 question, 1 stored photo\.\n/);
-      assert.match(myData, /\nYou asked: is the light on\?\nI answered: I see 1 photos\. You asked: is the light on\?\n/);
+      assert.match(myData, /\nYou asked: is the door open\?\nI answered: I see 1 photos\. You asked: is the door open\?\n/);
       await chat.command('forget');
       assert.equal(
         (await chat.answers(7))[6],

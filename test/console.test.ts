@@ -49,7 +49,7 @@ describe('one-shot describe', () => {
       environment: { ...environment('one-shots'), SCRIPTED_SHOW_HISTORY: '1' },
     });
     assert.equal(chat.code, 0, chat.stderr);
-    for (const question of ['is the bottle open?', 'what colour is the cap?']) {
+    for (const question of ['is the bottle open?', 'what brand is the cap?']) {
       const result = await run(question);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(result.stdout.startsWith('Earlier questions: 0.\n') && result.stdout.endsWith(`You asked: ${question}\n`), result.stdout);
@@ -168,7 +168,7 @@ describe('interactive console', () => {
     const input = [
       '/help',
       `"${photo}" is the bottle open?`,
-      'what colour is the cap?',
+      'what brand is the cap?',
       'missing-photo.jpg what is this?',
       `"${note}"`,
       `"${photo}" "${note}"`,
@@ -188,7 +188,7 @@ describe('interactive console', () => {
       /Commands: \/new starts a fresh conversation/,
       /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: is the bottle open\?/,
       // The follow-up is answered about the same stored photo.
-      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: what colour is the cap\?/,
+      /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: what brand is the cap\?/,
       /I could not find that file\. Check the path and try again\./,
       // A voice note alone is a follow-up about the stored photo; with a photo it is about that one.
       /Photos seen: 1 \(\d+ bytes\)\.\nYou asked: Untrusted voice transcript of the question: «Is it open, 2\.0 seconds\?»/,

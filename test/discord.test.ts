@@ -38,9 +38,9 @@ describe('messages', () => {
   test('a DM with an image is answered, gist first, without pinging anyone, with typing shown', async () => {
     harness = await startDiscordHarness();
     const { discord } = harness;
-    const sent = discord.dmMessage({ author: alice, content: 'is the light on?', attachments: [await photo('a lamp')] });
+    const sent = discord.dmMessage({ author: alice, content: 'is the door open?', attachments: [await photo('a lamp')] });
     const messages = await harness.messages(2);
-    assert.deepEqual(messages.map((message) => message.content), ['I see 1 photos.', 'You asked: is the light on?']);
+    assert.deepEqual(messages.map((message) => message.content), ['I see 1 photos.', 'You asked: is the door open?']);
     assert.equal(messages[0]!.message_reference?.message_id, sent.id);
     assert.equal(messages[0]!.allowed_mentions?.replied_user, false);
     assert.deepEqual(messages[0]!.allowed_mentions?.parse, []);
@@ -158,7 +158,7 @@ describe('commands', () => {
     harness = await startDiscordHarness();
     const { discord } = harness;
     const names = discord.registeredCommands(discord.defaultGuildId).map((command) => command.name);
-    assert.deepEqual(names, ['describe', 'help', 'new', 'settings', 'mydata', 'forget', 'Describe image']);
+    assert.deepEqual(names, ['describe', 'help', 'read', 'color', 'new', 'settings', 'mydata', 'forget', 'Describe image']);
 
     const describeCommand = discord.slashCommand({
       user: alice,

@@ -51,7 +51,7 @@ describe('a third language, added with one catalogue file and one table entry', 
     assert.ok(menu, 'a menu for language_code es');
     assert.deepEqual(
       menu.commands.map((command) => command.command),
-      ['start', 'help', 'new', 'settings', 'mydata', 'forget'],
+      ['start', 'help', 'read', 'color', 'new', 'settings', 'mydata', 'forget'],
     );
     assert.equal(menu.commands.find((command) => command.command === 'forget')?.description, 'Borrar todo lo que guardo sobre ti');
     assert.equal(telegramCommandMenus()[0]!.languageCode, undefined, 'the default menu comes first, without a code');

@@ -29,8 +29,8 @@ describe('private chats', () => {
   test('a photo with a caption is answered, gist first, with the typing action and no reply threading', async () => {
     harness = await startTelegramHarness();
     const { telegram } = harness;
-    telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(800, 600), caption: 'is the light on?' });
-    assert.deepEqual(await harness.messages(2), ['I see 1 photos.', 'You asked: is the light on?']);
+    telegram.sendPhoto({ chat: aliceChat, from: alice, image: await solidJpeg(800, 600), caption: 'is the door open?' });
+    assert.deepEqual(await harness.messages(2), ['I see 1 photos.', 'You asked: is the door open?']);
     assert.ok(telegram.chatActions(aliceChat.id).includes('typing'));
     const sends = telegram.calls.filter((call) => call.method === 'sendMessage');
     assert.ok(sends.every((call) => call.params.parse_mode === undefined && call.params.reply_parameters === undefined));
@@ -49,7 +49,7 @@ describe('private chats', () => {
   test('an image sent as a file is answered; a replied-to answer continues with the stored photo', async () => {
     harness = await startTelegramHarness();
     const { telegram } = harness;
-    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: await solidJpeg(300, 200), fileName: 'label.png', mimeType: 'image/png', caption: 'read it' });
+    telegram.sendDocument({ chat: aliceChat, from: alice, bytes: await solidJpeg(300, 200), fileName: 'label.png', mimeType: 'image/png', caption: 'what is on it?' });
     await harness.messages(2);
     telegram.sendText({ chat: aliceChat, from: alice, text: '/new' });
     await harness.messages(3);
@@ -69,7 +69,7 @@ describe('private chats', () => {
     assert.equal(harness.store.findUser({ platform: 'telegram', platformUserId: String(alice.id) }), undefined);
     assert.deepEqual(
       harness.telegram.myCommands().map((command) => command.command),
-      ['start', 'help', 'new', 'settings', 'mydata', 'forget'],
+      ['start', 'help', 'read', 'color', 'new', 'settings', 'mydata', 'forget'],
     );
     assert.equal(harness.telegram.myCommands(undefined, 'zh')[0]!.description, '我能做什么，以及如何保存你的数据');
   });

@@ -13,6 +13,11 @@ export interface DescribeOnceOptions {
   readonly voicePath?: string;
   readonly output: NodeJS.WritableStream;
   readonly errors: NodeJS.WritableStream;
+  /**
+   * Notes about the input (retake coaching) go to standard error too, so that standard output is
+   * the reading alone (`read PHOTO`).
+   */
+  readonly noticesToErrors?: boolean;
   readonly signal?: AbortSignal;
   /** Called with the one-shot's own identity once it is answered, so its conversation can be closed. */
   readonly endConversation?: (identity: ConsoleIdentity) => void;
@@ -26,7 +31,7 @@ export interface DescribeOnceOptions {
 export async function describeOnce(options: DescribeOnceOptions): Promise<number> {
   const line = { imagePath: options.imagePath, text: options.question, ...(options.voicePath ? { audioPath: options.voicePath } : {}) };
   let failed = false;
-  const channel = consoleReplyChannel({ output: options.output, errors: options.errors }, () => (failed = true));
+  const channel = consoleReplyChannel({ output: options.output, errors: options.errors, noticesToErrors: options.noticesToErrors === true }, () => (failed = true));
   const identity: ConsoleIdentity = { userId: options.identity.userId, chatId: `${options.identity.chatId}-once-${randomUUID()}` };
   await options.inbox.receive(consoleTurn(line, identity, options.limits), channel, options.signal ? { signal: options.signal } : {});
   options.endConversation?.(identity);

@@ -6,6 +6,14 @@ const DEFAULT_MESSAGES = defaultLanguage().messages;
 const DISCORD_LOCALES: ReadonlySet<string> = new Set(Object.values(Locale));
 
 export const DESCRIBE_COMMAND = 'describe';
+/** The attachment option of /describe and of the commands that act on a photo. */
+export const PHOTO_OPTION = 'image';
+/** The core's commands that take an attached photo (the command table's `photo` mark). */
+export const PHOTO_COMMANDS: ReadonlySet<string> = new Set(COMMAND_TABLE.filter((command) => 'photo' in command).map((command) => command.name));
+/** The free-text option of each core command that takes one. */
+export const ARGUMENT_OPTIONS: ReadonlyMap<string, string> = new Map(
+  COMMAND_TABLE.flatMap((command) => ('argument' in command ? [[command.name, command.argument.name] as const] : [])),
+);
 /** Discord reports a context-menu command by its default name, whatever the user's locale. */
 export const DESCRIBE_IMAGE_MENU = DEFAULT_MESSAGES.describeCommand.menuName;
 /** The core's commands offered as slash commands: Discord has no first-contact command like /start. */
@@ -36,6 +44,16 @@ export function commandDefinitions(): unknown[] {
       .setName(name)
       .setDescription(DEFAULT_MESSAGES.commandDescriptions[name])
       .setDescriptionLocalizations(localised((messages) => messages.commandDescriptions[name]));
+    if ('photo' in command) {
+      // Optional: without one, the command acts on the conversation's latest photo.
+      builder.addAttachmentOption((option) =>
+        option
+          .setName(PHOTO_OPTION)
+          .setDescription(DEFAULT_MESSAGES.describeCommand.imageOption)
+          .setDescriptionLocalizations(localised((messages) => messages.describeCommand.imageOption))
+          .setRequired(false),
+      );
+    }
     if ('argument' in command) {
       const { argument } = command;
       builder.addStringOption((option) =>
@@ -54,7 +72,7 @@ export function commandDefinitions(): unknown[] {
     .setDescriptionLocalizations(localised((messages) => messages.describeCommand.description))
     .addAttachmentOption((option) =>
       option
-        .setName('image')
+        .setName(PHOTO_OPTION)
         .setDescription(DEFAULT_MESSAGES.describeCommand.imageOption)
         .setDescriptionLocalizations(localised((messages) => messages.describeCommand.imageOption))
         .setRequired(true),

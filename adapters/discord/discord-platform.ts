@@ -15,7 +15,7 @@ import {
   type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import { PlatformStartError, type Inbox, type IncomingTurn, type Logger, type Platform, type PlatformMaker } from '../../core/index.js';
-import { commandDefinitions, DESCRIBE_COMMAND, DESCRIBE_IMAGE_MENU, PRIVATE_COMMANDS } from './commands.js';
+import { ARGUMENT_OPTIONS, commandDefinitions, DESCRIBE_COMMAND, DESCRIBE_IMAGE_MENU, PHOTO_COMMANDS, PHOTO_OPTION, PRIVATE_COMMANDS } from './commands.js';
 import { attachmentParts, DISCORD_PLATFORM, messageToTurn } from './inbound.js';
 import { interactionReplyChannel, messageReplyChannel } from './reply-channel.js';
 import type { DiscordSettings } from './settings.js';
@@ -157,10 +157,16 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
       return {
         ...base,
         text: interaction.options.getString('question') ?? '',
-        ...attachmentParts([interaction.options.getAttachment('image', true)], options.downloadLimitBytes),
+        ...attachmentParts([interaction.options.getAttachment(PHOTO_OPTION, true)], options.downloadLimitBytes),
       };
     }
-    return { ...base, command: { name: interaction.commandName, argument: interaction.options.getString('change') ?? '' } };
+    const argumentOption = ARGUMENT_OPTIONS.get(interaction.commandName);
+    const photo = PHOTO_COMMANDS.has(interaction.commandName) ? interaction.options.getAttachment(PHOTO_OPTION) : null;
+    return {
+      ...base,
+      command: { name: interaction.commandName, argument: (argumentOption && interaction.options.getString(argumentOption)) || '' },
+      ...(photo ? attachmentParts([photo], options.downloadLimitBytes) : {}),
+    };
   }
 
   return {

@@ -18,11 +18,19 @@ export interface CommandDefinition {
   readonly menu: 'always' | 'greeting';
   /** One optional free-text argument, for platforms that declare arguments (slash-command options). */
   readonly argument?: { readonly name: string; readonly required: boolean };
+  /**
+   * It acts on a photo: the one sent with it (a caption, an attachment option) or else the
+   * conversation's latest. The assistant answers it, not the data commands' runner.
+   */
+  readonly photo?: true;
 }
 
 export const COMMAND_TABLE = [
   { name: 'start', aliases: [], private: false, menu: 'greeting' },
   { name: 'help', aliases: [], private: true, menu: 'always' },
+  // What people ask for most after descriptions, so early in every menu.
+  { name: 'read', aliases: ['ocr'], private: false, menu: 'always', photo: true },
+  { name: 'color', aliases: ['colour', 'colors', 'colours'], private: false, menu: 'always', photo: true },
   { name: 'new', aliases: ['reset'], private: true, menu: 'always' },
   {
     name: 'settings',
@@ -43,4 +51,9 @@ export type CommandWithArgument = Extract<(typeof COMMAND_TABLE)[number], { argu
 export function canonicalCommand(name: string): CommandName | undefined {
   const typed = name.toLowerCase();
   return COMMAND_TABLE.find((command) => command.name === typed || (command.aliases as readonly string[]).includes(typed))?.name;
+}
+
+/** The commands that act on a photo (the `photo` mark). */
+export function isPhotoCommand(name: string): boolean {
+  return COMMAND_TABLE.some((command) => command.name === name && 'photo' in command);
 }

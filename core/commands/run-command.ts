@@ -61,6 +61,10 @@ export function runCommand(name: string, argument: string, context: CommandConte
       if (!user) return { command, text: messages.nothingToForget };
       return { command, text: messages.forgotten(store.forgetUser(user.id)) };
     }
+    case 'read':
+    case 'color':
+      // They need the photo and the engines that look at it: the assistant answers them.
+      throw new Error(`/${command} is a photo command, answered by the assistant`);
     case undefined:
       return { command: 'unknown', text: messages.unknownCommand(name) };
   }

@@ -2,6 +2,9 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
+import type { Barcode } from '../perception/barcode-scanner.js';
+import { COLOUR_NAMES as COLOUR_NAME_KEYS, type ColourName, type ColourReading } from '../perception/colours.js';
+import type { PhotoProblem } from '../perception/photo-quality.js';
 import { minutesAndSeconds, plural, retentionPeriod, wholeMegabytes } from './quantities.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
 
@@ -54,13 +57,53 @@ const storedData: StoredDataPhrases = {
   totals: (conversations, questions, photos) =>
     `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
   conversation: (position, startedAt, current) => `Conversation ${position}, started ${startedAt}, ${current ? 'current' : 'ended'}.`,
-  photo: (width, height, deletedAt) => `A photo, ${width} by ${height} pixels, deleted automatically at ${deletedAt}.`,
+  photo: (width, height, deletedAt, withFindings) =>
+    `A photo, ${width} by ${height} pixels${withFindings ? ', with the text and barcodes I read in it' : ''}, deleted automatically at ${deletedAt}.`,
   question: (source, text) =>
     `${source === 'voice' ? 'You said' : source === 'forwarded' ? 'You forwarded' : 'You asked'}: ${text || '(a photo without a question)'}`,
   answer: (status, text) =>
     status === 'done' ? `I answered: ${text}` : status === 'failed' ? 'That answer failed.' : 'That answer was not finished.',
   closing: 'To delete all of it, send /forget.',
 };
+
+const COACHING: Record<PhotoProblem, string> = {
+  dark: 'The photo is very dark. Turn on a light or move closer to a window.',
+  overexposed: 'The photo is washed out by bright light. Turn off the flash or move out of direct light.',
+  blurred: 'The photo is blurred. Hold the phone still for a moment, a little farther away, and try again.',
+  small: 'The photo is very small. Send it at full size, or move the phone closer.',
+  'text-cut-off': 'Some text runs off the edge of the photo. Hold the phone a little farther back so all of it fits.',
+};
+
+const BRIGHTNESS: Record<ColourReading['brightness'], string> = {
+  'very-dark': 'very dark',
+  dark: 'dark',
+  dim: 'dim',
+  bright: 'bright',
+  'very-bright': 'very bright',
+};
+
+const COLOUR_NAMES: Record<ColourName, string> = Object.fromEntries(COLOUR_NAME_KEYS.map((name) => [name, name])) as Record<ColourName, string>;
+
+/** "dark blue", "dark blue and white", "dark blue, white and a little grey". */
+function colourList(reading: ColourReading): string {
+  const names = reading.colours.map((colour, index) => (index > 0 && colour.share < 0.2 ? `a little ${COLOUR_NAMES[colour.name]}` : COLOUR_NAMES[colour.name]));
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+}
+
+function barcodeText(barcode: Barcode): string {
+  const { content, format } = barcode;
+  switch (content.kind) {
+    case 'product':
+      return `${format} barcode, number ${content.number}.`;
+    case 'url':
+      return `${format} with a web address: ${content.url}`;
+    case 'wifi':
+      return `${format} for the Wi-Fi network ${content.network}${content.hasPassword ? ', with a password' : ', with no password'}.`;
+    case 'text':
+      return `${format} with the text: ${content.text}`;
+  }
+}
 
 const UNSUPPORTED_NAMES: Record<UnsupportedContent, string> = {
   sticker: 'stickers',
@@ -81,6 +124,7 @@ export const en: Messages = {
     'Send /mydata to hear what I keep, /forget to delete it, and /help for everything else.',
   help:
     'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them or by voice message. ' +
+    'To hear all the text in a photo word for word, send it with /read, or say read this. For its colours and whether a light is on, send /color. ' +
     'Commands: /new starts a fresh conversation. ' +
     '/settings shows your settings; for example /settings length short, /settings language zh, or /settings echo on to hear what I understood from a voice message. ' +
     '/mydata tells you everything I store about you. /forget deletes all of it.',
@@ -162,6 +206,8 @@ export const en: Messages = {
     settings: 'Reply length, language and voice echo',
     mydata: 'Everything I store about you',
     forget: 'Delete everything I store about you',
+    read: 'Read out all the text in a photo',
+    color: 'The colours and light in a photo',
   },
   commandArgumentDescriptions: {
     settings: 'For example: length short, language zh, streaming off',
@@ -189,4 +235,36 @@ export const en: Messages = {
   privateReplyUnreachable:
     'That concerns only you, so I do not answer it here, and I could not message you privately. Open a private chat with me, send /start, then ask me there.',
   defaultPhotoQuestion: 'What is in this photo?',
+  perception: {
+    coaching: (problems) => problems.map((problem) => COACHING[problem]).join(' '),
+    nothingRecognisable: 'I cannot make anything out in it. Please take the photo again.',
+    noTextFound: (problems) =>
+      problems.includes('dark') || problems.includes('blurred') || problems.includes('overexposed')
+        ? 'I could not find any text I can read. A clearer photo should help.'
+        : 'I could not find any text in this photo. Point the camera straight at the text, about a hand span away, so it fills most of the picture.',
+    uncertainMark: '(hard to read)',
+    uncertainNote: (lines) =>
+      `I was not sure of ${lines === 1 ? 'the line marked hard to read' : `${lines} lines, marked hard to read`}; check them with a closer, steadier photo or a person.`,
+    barcode: barcodeText,
+    photoHeading: (position, count) => `Photo ${position} of ${count}.`,
+    needPhoto: (intent) =>
+      intent === 'read'
+        ? 'Send the photo you want read, with /read as its caption, or send /read right after the photo.'
+        : 'Send a photo, with /color as its caption, or send /color right after the photo.',
+    readingFailed: 'Sorry, I could not read the text in that photo this time. Please try again.',
+    colours: (reading, aboutLight) => {
+      const level = BRIGHTNESS[reading.brightness];
+      if (aboutLight) {
+        const dark = reading.brightness === 'very-dark' || reading.brightness === 'dark';
+        if (dark) return `The photo is ${level}, so the light is probably off.${reading.lightSource ? ' There is one small bright spot, which may be a small light or a screen.' : ''}`;
+        return reading.lightSource
+          ? `The photo is ${level}, and a bright light is in view, so a light is probably on.`
+          : `The photo is ${level}, so a light is probably on, or daylight is coming in. I cannot see the light itself.`;
+      }
+      const colours = colourList(reading);
+      return `${colours ? `Mostly ${colours}, in the middle of the photo.` : 'I cannot tell the colours.'} The light is ${level}.`;
+    },
+    colourNames: COLOUR_NAMES,
+    coloursFailed: 'Sorry, I could not look at the colours in that photo. Please send it again.',
+  },
 };

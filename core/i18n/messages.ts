@@ -3,6 +3,10 @@ import type { CommandName, CommandWithArgument } from '../commands/command-table
 import type { VoiceProblemKind } from '../problem-reason.js';
 import type { MediaErrorDetails, MediaErrorKind } from '../media/index.js';
 import type { UnsupportedContent } from '../turn.js';
+import type { Barcode } from '../perception/barcode-scanner.js';
+import type { ColourName, ColourReading } from '../perception/colours.js';
+import type { PhotoIntent } from '../perception/photo-intent.js';
+import type { PhotoProblem } from '../perception/photo-quality.js';
 
 export type { VoiceProblemKind } from '../problem-reason.js';
 
@@ -14,6 +18,33 @@ export interface DescribeCommandTexts {
   readonly questionOption: string;
   /** The same action on a message that carries a photo; a menu entry, so a few words. */
   readonly menuName: string;
+}
+
+/** What the assistant says about a photo it looked at without the vision model. */
+export interface PerceptionTexts {
+  /** Retake coaching, most important problem first: what is wrong and how to fix it, short. */
+  readonly coaching: (problems: readonly PhotoProblem[]) => string;
+  /** After the coaching, when nothing at all can be made out, instead of an answer. */
+  readonly nothingRecognisable: string;
+  /** No text in the photo; `problems` give the most likely reason. */
+  readonly noTextFound: (problems: readonly PhotoProblem[]) => string;
+  /** Put after a line the reader was not sure of, inside the verbatim text: short and spoken. */
+  readonly uncertainMark: string;
+  /** After a reading with unsure lines: which ones, and what helps. */
+  readonly uncertainNote: (lines: number) => string;
+  /** Before each photo's text when several were read: "Photo 2 of 3." */
+  readonly photoHeading: (position: number, count: number) => string;
+  /** One barcode said plainly: the product number, the web address as text, the network name. */
+  readonly barcode: (barcode: Barcode) => string;
+  /** `/read` or `/color` with no photo now and none earlier in the conversation. */
+  readonly needPhoto: (intent: PhotoIntent) => string;
+  /** The reader is not available or failed: nothing was read. */
+  readonly readingFailed: string;
+  /** The colours and light of a photo; `aboutLight` when the question was whether a light is on. */
+  readonly colours: (reading: ColourReading, aboutLight: boolean) => string;
+  readonly colourNames: Readonly<Record<ColourName, string>>;
+  /** The photo could not be opened again to look at its colours. */
+  readonly coloursFailed: string;
 }
 
 /**
@@ -73,5 +104,6 @@ export interface Messages {
   readonly privateReplyUnreachable: string;
   /** What the model is asked when a photo comes without a question. */
   readonly defaultPhotoQuestion: string;
+  readonly perception: PerceptionTexts;
 }
 

@@ -7,7 +7,8 @@ export interface StoredDataPhrases {
   readonly settings: (settings: UserSettings, changedByUser: boolean) => string;
   readonly totals: (conversations: number, questions: number, photos: number) => string;
   readonly conversation: (position: number, startedAt: string, current: boolean) => string;
-  readonly photo: (width: number, height: number, deletedAt: string) => string;
+  /** `withFindings`: the text and barcodes read from it are kept with it. */
+  readonly photo: (width: number, height: number, deletedAt: string, withFindings: boolean) => string;
   readonly question: (source: QuestionSource, text: string) => string;
   readonly answer: (status: TurnStatus, text: string) => string;
   readonly closing: string;
@@ -29,7 +30,7 @@ export function describeStoredData(data: UserExport, phrases: StoredDataPhrases)
   ];
   data.conversations.forEach((conversation, index) => {
     lines.push('', phrases.conversation(index + 1, readableTime(conversation.startedAt), conversation.closedAt === null));
-    for (const media of conversation.media) lines.push(phrases.photo(media.width, media.height, readableTime(media.expiresAt)));
+    for (const media of conversation.media) lines.push(phrases.photo(media.width, media.height, readableTime(media.expiresAt), media.hasFindings));
     for (const turn of conversation.turns) {
       lines.push(phrases.question(turn.questionSource, turn.question), phrases.answer(turn.status, turn.answer ?? ''));
     }

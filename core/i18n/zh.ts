@@ -2,8 +2,75 @@ import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/i
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
 import type { Messages } from './messages.js';
+import type { Barcode } from '../perception/barcode-scanner.js';
+import type { ColourName, ColourReading } from '../perception/colours.js';
+import type { PhotoProblem } from '../perception/photo-quality.js';
 import { minutesAndSeconds, retentionPeriod, wholeMegabytes } from './quantities.js';
 import { describeStoredData, type StoredDataPhrases } from './stored-data.js';
+
+const COACHING: Record<PhotoProblem, string> = {
+  dark: '照片很暗。请开灯，或者靠近窗户。',
+  overexposed: '照片被强光照得发白。请关掉闪光灯，或者避开直射的光。',
+  blurred: '照片模糊。请把手机拿稳片刻，稍微拿远一点，再拍一次。',
+  small: '照片太小了。请发送原尺寸的照片，或者把手机靠近一些。',
+  'text-cut-off': '有些文字超出了照片边缘。请把手机稍微拿远一点，让文字全部拍进去。',
+};
+
+const BRIGHTNESS: Record<ColourReading['brightness'], string> = {
+  'very-dark': '很暗',
+  dark: '偏暗',
+  dim: '有点暗',
+  bright: '明亮',
+  'very-bright': '很亮',
+};
+
+const COLOUR_NAMES: Record<ColourName, string> = {
+  black: '黑色',
+  'dark grey': '深灰色',
+  grey: '灰色',
+  'light grey': '浅灰色',
+  white: '白色',
+  red: '红色',
+  'dark red': '深红色',
+  pink: '粉色',
+  orange: '橙色',
+  brown: '棕色',
+  beige: '米色',
+  yellow: '黄色',
+  olive: '橄榄绿',
+  green: '绿色',
+  'dark green': '深绿色',
+  'light green': '浅绿色',
+  teal: '蓝绿色',
+  turquoise: '青绿色',
+  'light blue': '浅蓝色',
+  blue: '蓝色',
+  'dark blue': '深蓝色',
+  purple: '紫色',
+  lavender: '淡紫色',
+  magenta: '洋红色',
+};
+
+function colourList(reading: ColourReading): string {
+  const names = reading.colours.map((colour, index) => (index > 0 && colour.share < 0.2 ? `少量${COLOUR_NAMES[colour.name]}` : COLOUR_NAMES[colour.name]));
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join('、')}和${names.at(-1)!}`;
+}
+
+function barcodeText(barcode: Barcode): string {
+  const { content } = barcode;
+  const format = barcode.format === 'QR code' ? '二维码' : `${barcode.format} 条码`;
+  switch (content.kind) {
+    case 'product':
+      return `${format}，号码 ${content.number}。`;
+    case 'url':
+      return `${format}，网址：${content.url}`;
+    case 'wifi':
+      return `${format}，Wi-Fi 网络 ${content.network}，${content.hasPassword ? '有密码' : '没有密码'}。`;
+    case 'text':
+      return `${format}，内容：${content.text}`;
+  }
+}
 
 const LENGTH_NAMES: Record<ReplyLength, string> = { short: '简短', normal: '普通', detailed: '详细' };
 
@@ -45,7 +112,8 @@ const storedData: StoredDataPhrases = {
     (changedByUser ? '' : '这是默认设置，你还没有修改过。'),
   totals: (conversations, questions, photos) => `共 ${conversations} 段对话，${questions} 个问题，${photos} 张保存的照片。`,
   conversation: (position, startedAt, current) => `第 ${position} 段对话，开始于 ${startedAt}，${current ? '进行中' : '已结束'}。`,
-  photo: (width, height, deletedAt) => `一张照片，${width} 乘 ${height} 像素，将于 ${deletedAt} 自动删除。`,
+  photo: (width, height, deletedAt, withFindings) =>
+    `一张照片，${width} 乘 ${height} 像素${withFindings ? '，连同我从中读出的文字和条码' : ''}，将于 ${deletedAt} 自动删除。`,
   question: (source, text) => `${source === 'voice' ? '你说' : source === 'forwarded' ? '你转发了' : '你问'}：${text || '（一张没有问题的照片）'}`,
   answer: (status, text) => (status === 'done' ? `我的回答：${text}` : status === 'failed' ? '这个回答失败了。' : '这个回答没有完成。'),
   closing: '要删除全部信息，请发送 /forget。',
@@ -69,6 +137,7 @@ export const zh: Messages = {
     '发送 /mydata 了解我保存了什么，/forget 删除全部信息，/help 查看其他功能。',
   help:
     '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字或发语音提问即可。' +
+    '想逐字听照片里的全部文字，发照片时加上 /read，或者说"读一下"。想知道颜色、灯是否开着，发送 /color。' +
     '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short、/settings language en，或者 /settings echo on 让我先说出从语音里听到的内容。' +
     '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
   newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
@@ -144,6 +213,8 @@ export const zh: Messages = {
     settings: '回答长度、语言和语音复述',
     mydata: '我保存的关于你的全部信息',
     forget: '删除我保存的关于你的全部信息',
+    read: '逐字读出照片里的全部文字',
+    color: '照片里的颜色和光线',
   },
   commandArgumentDescriptions: {
     settings: '例如：length short、language zh',
@@ -166,4 +237,33 @@ export const zh: Messages = {
   answeredPrivately: '这只和你有关，所以我通过私信回复了你。',
   privateReplyUnreachable: '这只和你有关，所以我不在这里回答，但我也无法给你发私信。请和我开一个私聊，发送 /start，然后在那里问我。',
   defaultPhotoQuestion: '这张照片里有什么？',
+  perception: {
+    coaching: (problems) => problems.map((problem) => COACHING[problem]).join(''),
+    nothingRecognisable: '我什么也看不出来。请重新拍一张。',
+    noTextFound: (problems) =>
+      problems.includes('dark') || problems.includes('blurred') || problems.includes('overexposed')
+        ? '我没有找到能读的文字。拍得清楚一些应该会有帮助。'
+        : '我在这张照片里没有找到文字。请把镜头正对文字，离开大约一只手掌的距离，让文字占满大部分画面。',
+    uncertainMark: '（看不清）',
+    uncertainNote: (lines) => `有 ${lines} 行我不太确定，已标为看不清；请拍一张更近、更稳的照片，或者请人核对。`,
+    barcode: barcodeText,
+    photoHeading: (position, count) => `第 ${position} 张照片，共 ${count} 张。`,
+    needPhoto: (intent) =>
+      intent === 'read'
+        ? '请发送要读的照片，并以 /read 作为说明文字；或者在照片之后发送 /read。'
+        : '请发送一张照片，并以 /color 作为说明文字；或者在照片之后发送 /color。',
+    readingFailed: '抱歉，这次没能读出照片里的文字。请再试一次。',
+    colours: (reading, aboutLight) => {
+      const level = BRIGHTNESS[reading.brightness];
+      if (aboutLight) {
+        const dark = reading.brightness === 'very-dark' || reading.brightness === 'dark';
+        if (dark) return `照片${level}，灯可能是关着的。${reading.lightSource ? '画面里有一个小亮点，可能是小灯或屏幕。' : ''}`;
+        return reading.lightSource ? `照片${level}，画面里能看到一个亮的光源，灯可能是开着的。` : `照片${level}，可能开着灯，或者有日光照进来。我看不到灯本身。`;
+      }
+      const colours = colourList(reading);
+      return `${colours ? `照片中间主要是${colours}。` : '我分辨不出颜色。'}光线${level}。`;
+    },
+    colourNames: COLOUR_NAMES,
+    coloursFailed: '抱歉，我没能查看这张照片的颜色。请再发一次。',
+  },
 };

@@ -142,10 +142,18 @@ export async function preprocessImage(
 export async function fetchAndPreprocessImage(
   fetch: () => Promise<Uint8Array>,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  /**
+   * Looks at the original once it is known to be a photo within the limits, while it is still
+   * counted among the photos in hand: reading small text needs the original's full detail.
+   */
+  inspect?: (original: Uint8Array) => Promise<void>,
 ): Promise<PreparedImage> {
   const release = await photosInHand.acquire();
   try {
-    return await preprocessImage(await fetch(), limits);
+    const original = await fetch();
+    const prepared = await preprocessImage(original, limits);
+    await inspect?.(original);
+    return prepared;
   } finally {
     release();
   }

@@ -9,6 +9,10 @@ export interface PromptImage {
   readonly data: Uint8Array;
   /** Alt text the sender attached (e.g. a Discord attachment description): untrusted. */
   readonly description?: string;
+  /** Text a reader found in the photo, lines it was sure of, in reading order: untrusted. */
+  readonly textFound?: string;
+  /** What its barcodes hold, one per line, said plainly: untrusted. */
+  readonly barcodes?: string;
 }
 
 export interface PromptInput {
@@ -79,6 +83,13 @@ function currentContent(input: PromptInput): ContentPart[] {
   input.images.forEach((image, index) => {
     if (image.description) {
       notes.push(untrusted(`alt text of image ${index + 1}`, image.description));
+    }
+    // Exact words help a small model quote labels and doses right; they are data, never instructions.
+    if (image.textFound) {
+      notes.push(untrusted(`text found in image ${index + 1} by a text reader, line by line; quote it exactly where it answers the question`, image.textFound));
+    }
+    if (image.barcodes) {
+      notes.push(untrusted(`barcodes found in image ${index + 1}`, image.barcodes));
     }
   });
   notes.push(questionText(input.question, input.questionSource));
