@@ -244,7 +244,9 @@ export const en: Messages = {
         : 'I could not find any text in this photo. Point the camera straight at the text, about a hand span away, so it fills most of the picture.',
     uncertainMark: '(hard to read)',
     uncertainNote: (lines) =>
-      `I was not sure of ${lines === 1 ? 'the line marked hard to read' : `${lines} lines, marked hard to read`}; check them with a closer, steadier photo or a person.`,
+      lines === 1
+        ? 'I was not sure of the line marked hard to read; check it with a closer, steadier photo or with a person.'
+        : `I was not sure of ${lines} lines, marked hard to read; check them with a closer, steadier photo or with a person.`,
     barcode: barcodeText,
     photoHeading: (position, count) => `Photo ${position} of ${count}.`,
     needPhoto: (intent) =>

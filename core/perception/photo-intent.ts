@@ -42,6 +42,7 @@ export function photoIntent(question: string, command?: string): PhotoIntent | u
     .trim()
     .replace(/[\s.!?。！？…,，¿¡]+$/u, '')
     .replace(/^[¡¿]\s*/u, '')
+    .replace(/[,，、]/gu, ' ')
     .replace(/\s+/gu, ' ');
   if (!words) return undefined;
   if (READ_REQUEST.test(words)) return 'read';
