@@ -98,6 +98,14 @@ describe('readColours', () => {
     assert.deepEqual(colours.map((colour) => colour.name), ['yellow']);
   });
 
+  it('reads 16-bit PNGs and CMYK JPEGs as the colours they show', async () => {
+    const create = () => sharp({ create: { width: 300, height: 200, channels: 3, background: rgb('#1e62d0') } });
+    const png16 = await create().toColourspace('rgb16').png().toBuffer();
+    const cmyk = await create().toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
+    assert.deepEqual((await readColours(png16)).colours, [{ name: 'blue', share: 1 }]);
+    assert.deepEqual((await readColours(cmyk)).colours, [{ name: 'blue', share: 1 }]);
+  });
+
   it('says how bright the whole photo is, in words', async () => {
     assert.equal((await readColours(await solid('#000000'))).brightness, 'very-dark');
     assert.equal((await readColours(await solid('#282828'))).brightness, 'dark');

@@ -292,7 +292,7 @@ export async function decodeDownscaled(
       .flatten({ background: '#ffffff' });
     pipeline = options.colour ? pipeline.toColourspace('srgb').removeAlpha() : pipeline.greyscale().removeAlpha();
     try {
-      return await pipeline.raw().toBuffer({ resolveWithObject: true });
+      return await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     } catch (error) {
       throw new MediaError('corrupt', 'Image data is damaged or incomplete', { format: metadata.format }, { cause: error });
     }
