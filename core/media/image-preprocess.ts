@@ -100,7 +100,7 @@ const HEIF_DECODER_MISSING = /compression format has not been built in|Unsupport
 // HEIC is refused from its header, before its size is weighed against the decode budget.
 const HEVC_DECODER_BUILT_IN = sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false;
 
-interface ImageHeader {
+export interface ImageHeader {
   format: string;
   width: number;
   height: number;
@@ -120,11 +120,7 @@ export async function preprocessImage(
   input: Uint8Array,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<PreparedImage> {
-  assertAcceptableSize(input.byteLength, limits.maxInputBytes);
-  rejectFormatsNeverDecoded(input);
-  const header = await readHeader(input);
-  assertAcceptablePixelCount(header, limits.maxInputPixels);
-  assertDecodableWithinBudget(header, limits.maxDecodeBytes ?? DEFAULT_MAX_DECODE_BYTES);
+  const header = await checkImage(input, limits);
   const { data, info } = await imageDecodeGate.run(header.wholeImageBytes, () => convertToJpeg(input, header, limits));
   return {
     data,
@@ -133,6 +129,21 @@ export async function preprocessImage(
     height: info.height,
     source: { format: header.format, width: header.width, height: header.height, pages: header.pages, bytes: input.byteLength },
   };
+}
+
+/**
+ * Everything refused before a pixel is decoded, checked once for every decoder of the process
+ * (the model's copy, the quality check, the text reader, the barcode scanner): the byte size, the
+ * formats never decoded (SVG, PDF), the header, the pixel count and the decode budget. Returns the
+ * header; throws `MediaError`.
+ */
+export async function checkImage(input: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<ImageHeader> {
+  assertAcceptableSize(input.byteLength, limits.maxInputBytes);
+  rejectFormatsNeverDecoded(input);
+  const header = await readHeader(input);
+  assertAcceptablePixelCount(header, limits.maxInputPixels);
+  assertDecodableWithinBudget(header, limits.maxDecodeBytes ?? DEFAULT_MAX_DECODE_BYTES);
+  return header;
 }
 
 /**

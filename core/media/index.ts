@@ -1,7 +1,8 @@
 export type { MediaErrorDetails, MediaErrorKind } from './media-error.js';
 export { isMediaError, MediaError } from './media-error.js';
-export type { ImageLimits, PreparedImage } from './image-preprocess.js';
+export type { ImageHeader, ImageLimits, PreparedImage } from './image-preprocess.js';
 export {
+  checkImage,
   DEFAULT_IMAGE_LIMITS,
   DEFAULT_MAX_DECODE_BYTES,
   DEFAULT_MAX_INPUT_PIXELS,

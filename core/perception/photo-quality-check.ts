@@ -1,5 +1,5 @@
-import sharp, { type Metadata } from 'sharp';
-import { DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate } from '../media/image-preprocess.js';
+import sharp from 'sharp';
+import { checkImage, DEFAULT_IMAGE_LIMITS, DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate } from '../media/image-preprocess.js';
 import { MediaError } from '../media/media-error.js';
 import type { TextBox } from '../models/text-reader.js';
 import type { PhotoProblem, PhotoQuality } from './photo-quality.js';
@@ -262,31 +262,11 @@ export async function decodeDownscaled(
   image: Uint8Array,
   options: { readonly maxSide: number; readonly colour: boolean; readonly maxInputPixels?: number },
 ): Promise<DownscaledImage> {
-  if (image.byteLength === 0) throw new MediaError('empty', 'Input is empty (0 bytes)');
-  // An allow-list on the first bytes: SVG and PDF never reach a decoder, not even for a header.
-  if (!looksLikeAcceptedImage(image)) throw new MediaError('unsupported-format', 'Image format not accepted');
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  let metadata: Metadata;
-  try {
-    metadata = await sharp(image, { failOn: 'error', limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new MediaError('corrupt', 'Image data is damaged or incomplete', undefined, { cause: error });
-  }
-  const original = { width: metadata.autoOrient.width, height: metadata.autoOrient.height };
-  if (original.width * original.height > maxInputPixels) {
-    throw new MediaError('too-many-pixels', `Image is ${original.width}×${original.height} pixels, limit is ${maxInputPixels}`, {
-      ...original,
-      limitPixels: maxInputPixels,
-    });
-  }
-  const wholeBytes = wholeImageBytes(metadata);
-  if (wholeBytes > DEFAULT_MAX_DECODE_BYTES) {
-    throw new MediaError('too-many-pixels', `Image decoded whole would take ${Math.round(wholeBytes / 2 ** 20)} MiB`, {
-      ...original,
-      format: metadata.format,
-    });
-  }
-  const decoded = await imageDecodeGate.run(wholeBytes, async () => {
+  // The photo reaches here after preprocessImage accepted it; checking again keeps this safe alone.
+  const header = await checkImage(image, { ...DEFAULT_IMAGE_LIMITS, maxInputBytes: Math.max(image.byteLength, 1), maxInputPixels });
+  const original = { width: header.width, height: header.height };
+  const decoded = await imageDecodeGate.run(header.wholeImageBytes, async () => {
     let pipeline = sharp(image, { failOn: 'error', limitInputPixels: maxInputPixels, pages: 1, autoOrient: true })
       .resize({ width: options.maxSide, height: options.maxSide, fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' });
@@ -294,52 +274,11 @@ export async function decodeDownscaled(
     try {
       return await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     } catch (error) {
-      throw new MediaError('corrupt', 'Image data is damaged or incomplete', { format: metadata.format }, { cause: error });
+      throw new MediaError('corrupt', 'Image data is damaged or incomplete', { format: header.format }, { cause: error });
     }
   });
   const { data, info } = decoded;
   const channels = info.channels === 1 ? 1 : 3;
   if (info.channels !== channels) throw new Error(`Expected ${options.colour ? 3 : 1} channels, got ${info.channels}`);
   return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels, original };
-}
-
-/**
- * What the decoder holds when it cannot stream the image (the rule and figures of
- * core/media/image-preprocess.ts's wholeImageBytesPerPixel, which is not exported): a progressive
- * JPEG keeps every coefficient, an interlaced PNG or a GIF the whole canvas, HEIF several planes.
- */
-function wholeImageBytes(metadata: Metadata): number {
-  const channels = metadata.channels ?? 3;
-  const sampleBytes = metadata.depth === 'ushort' ? 2 : 1;
-  let perPixel = 0;
-  switch (metadata.format) {
-    case 'jpeg':
-      if (metadata.isProgressive) {
-        const subsampled = metadata.chromaSubsampling !== undefined && !metadata.chromaSubsampling.startsWith('4:4:4');
-        perPixel = 2 * (subsampled ? 1 + (channels - 1) / 2 : channels);
-      }
-      break;
-    case 'png':
-      perPixel = metadata.isProgressive ? 1.2 * channels * sampleBytes : 0;
-      break;
-    case 'gif':
-      perPixel = 5;
-      break;
-    case 'heif':
-      perPixel = 16;
-      break;
-    default:
-      perPixel = 0;
-  }
-  return perPixel * metadata.width * (metadata.pageHeight ?? metadata.height);
-}
-
-function looksLikeAcceptedImage(bytes: Uint8Array): boolean {
-  const ascii = (start: number, end: number) => Buffer.from(bytes.subarray(start, end)).toString('latin1');
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return true;
-  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return true;
-  if (ascii(0, 4) === 'GIF8') return true;
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return true;
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return true;
-  return ascii(4, 8) === 'ftyp';
 }
