@@ -264,7 +264,8 @@ export const en: Messages = {
           : `The photo is ${level}, so a light is probably on, or daylight is coming in. I cannot see the light itself.`;
       }
       const colours = colourList(reading);
-      return `${colours ? `Mostly ${colours}, in the middle of the photo.` : 'I cannot tell the colours.'} The light is ${level}.`;
+      const dim = reading.brightness === 'dim' || reading.brightness === 'dark' || reading.brightness === 'very-dark';
+      return `${colours ? `Mostly ${colours}, in the middle of the photo.` : 'I cannot tell the colours.'} The light is ${level}${dim && colours ? ', so the colours may be lighter than they look' : ''}.`;
     },
     colourNames: COLOUR_NAMES,
     coloursFailed: 'Sorry, I could not look at the colours in that photo. Please send it again.',

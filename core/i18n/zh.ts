@@ -261,7 +261,8 @@ export const zh: Messages = {
         return reading.lightSource ? `照片${level}，画面里能看到一个亮的光源，灯可能是开着的。` : `照片${level}，可能开着灯，或者有日光照进来。我看不到灯本身。`;
       }
       const colours = colourList(reading);
-      return `${colours ? `照片中间主要是${colours}。` : '我分辨不出颜色。'}光线${level}。`;
+      const dim = reading.brightness === 'dim' || reading.brightness === 'dark' || reading.brightness === 'very-dark';
+      return `${colours ? `照片中间主要是${colours}。` : '我分辨不出颜色。'}光线${level}${dim && colours ? '，实际颜色可能比看起来浅' : ''}。`;
     },
     colourNames: COLOUR_NAMES,
     coloursFailed: '抱歉，我没能查看这张照片的颜色。请再发一次。',
