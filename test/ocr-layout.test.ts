@@ -66,6 +66,11 @@ describe('joinCharacters: spaces', () => {
     assert.equal(joinCharacters(chars('Keep_out_of_reach_of_chil dren', { missedSpace: 2 })), 'Keep out of reach of children');
   });
 
+  test('a long word or an address read without spaces is not split at a two-frame gap', () => {
+    assert.equal(joinCharacters(chars('Carbohydrates', { jitter: { 6: 2 } })), 'Carbohydrates');
+    assert.equal(joinCharacters(chars('www.supermarketexample.com/offers', { jitter: { 12: 2 } })), 'www.supermarketexample.com/offers');
+  });
+
   test('the usual gap is measured per line: widely spaced letters are not words', () => {
     // Letter-spaced print: every gap is 4 frames, word spaces 7.
     assert.equal(joinCharacters(chars('SALE NOW ON', { letterGap: 4, missedSpace: 3 })), 'SALE NOW ON');
