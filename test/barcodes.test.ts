@@ -10,7 +10,7 @@ import { ModelError, type ModelErrorKind } from '../core/models/model-error.js';
 import { barcodeFormatName, parseBarcodeContent } from '../core/models/barcodes/barcode-content.js';
 import { ZxingBarcodeScanner } from '../core/models/barcodes/zxing-barcode-scanner.js';
 import type { Barcode } from '../core/perception/barcode-scanner.js';
-import { photographCode, writeCode } from '../bench/barcode-bench.js';
+import { photographCode, writeCode } from './helpers/barcode-images.js';
 
 // No network, in this process: fetch is replaced before any zxing module is loaded (the scanner
 // and the code writer import zxing-wasm only at first use; the imports above load none of it), and

@@ -12,7 +12,7 @@ import {
   type ReadTextRequest,
   type TextReader,
 } from '../core/index.js';
-import { photographCode, writeCode } from '../bench/barcode-bench.js';
+import { photographCode, writeCode } from './helpers/barcode-images.js';
 import { startDiscordHarness, type DiscordHarness } from './helpers/discord-harness.js';
 import { discordUser } from './helpers/fake-discord.js';
 import { privateChat, telegramUser } from './helpers/fake-telegram.js';

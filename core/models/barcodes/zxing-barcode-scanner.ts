@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
 import type { ReaderOptions, ReadResult } from 'zxing-wasm/reader';
-import { DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate } from '../../media/image-preprocess.js';
+import { checkImage, DEFAULT_IMAGE_LIMITS, DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate, type ImageHeader } from '../../media/image-preprocess.js';
 import type { Barcode, BarcodeScanner } from '../../perception/barcode-scanner.js';
 import { ModelError } from '../model-error.js';
 import { barcodeFormatName, parseBarcodeContent } from './barcode-content.js';
@@ -56,27 +56,6 @@ const READER_OPTIONS: ReaderOptions = {
 };
 
 /**
- * Whole-image decoders' memory per pixel, for the process-wide decode budget: core/media/
- * image-preprocess.ts's measured figures (see there), rounded up where they depend on details the
- * header hides (a progressive JPEG is counted with full-resolution colour).
- */
-function wholeImageBytesPerPixel(metadata: Metadata): number {
-  const channels = metadata.channels ?? 3;
-  switch (metadata.format) {
-    case 'jpeg':
-      return metadata.isProgressive ? 2 * channels : 0;
-    case 'png':
-      return metadata.isProgressive ? 1.2 * channels * (metadata.depth === 'ushort' ? 2 : 1) : 0;
-    case 'gif':
-      return 5;
-    case 'heif':
-      return 16;
-    default:
-      return 0;
-  }
-}
-
-/**
  * Finds barcodes and QR codes with zxing-cpp compiled to WebAssembly (zxing-wasm), entirely on
  * this machine. zxing-wasm fetches its .wasm from a CDN at first use, even in Node, unless it is
  * handed over: the package's own file is read from disk and given as `wasmBinary`, which is the
@@ -124,21 +103,13 @@ export class ZxingBarcodeScanner implements BarcodeScanner {
 
   /** Upright (EXIF applied), on white, at most maxSide, as RGBA: the ImageData shape zxing takes. */
   private async decode(image: Uint8Array): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
-    let metadata: Metadata;
+    let header: ImageHeader;
     try {
-      metadata = await sharp(image, { failOn: 'error', limitInputPixels: false }).metadata();
+      header = await checkImage(image, { ...DEFAULT_IMAGE_LIMITS, maxInputBytes: Math.max(image.byteLength, 1), maxInputPixels: this.maxInputPixels });
     } catch (error) {
-      throw new ModelError('failed', `The photo could not be decoded: ${errorMessage(error)}`, { cause: error });
+      throw new ModelError('failed', `The photo could not be scanned: ${errorMessage(error)}`, { cause: error });
     }
-    const pixels = (metadata.width ?? 0) * (metadata.pageHeight ?? metadata.height ?? 0);
-    if (pixels > this.maxInputPixels) {
-      throw new ModelError('failed', `The photo has ${pixels} pixels, more than the ${this.maxInputPixels} scanned`);
-    }
-    const wholeImageBytes = wholeImageBytesPerPixel(metadata) * pixels;
-    if (wholeImageBytes > DEFAULT_MAX_DECODE_BYTES) {
-      throw new ModelError('failed', `The photo would take ${wholeImageBytes} bytes to decode, more than allowed`);
-    }
-    return imageDecodeGate.run(wholeImageBytes, async () => {
+    return imageDecodeGate.run(header.wholeImageBytes, async () => {
       try {
         const { data, info } = await sharp(image, {
           failOn: 'error',
