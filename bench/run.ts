@@ -19,6 +19,8 @@ import { measureAudio } from './audio-bench.js';
 import { measureDiscord } from './discord-bench.js';
 import { measureMemory, memoryTable } from './memory-bench.js';
 import { measureOpenAi } from './openai-bench.js';
+import { measureBarcodes } from './barcode-bench.js';
+import { measurePerception } from './perception-bench.js';
 import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
 
@@ -182,6 +184,7 @@ const PARTS = {
   decode: 'decoding and resampling voice notes and audio files',
   memory: 'peak memory of 500 photo messages at once and of image bombs, each in a fresh process',
   openai: 'the OpenAI-compatible backend against a fake server streaming at full speed',
+  reading: 'reading text in photos (beside the raw engine), the photo quality check, colours and barcodes',
   model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU',
   speech: 'the embedded speech model (whisper-base structure, random weights) on the CPU',
 } as const;
@@ -286,6 +289,12 @@ async function runBench(parts: ReadonlySet<Part>): Promise<void> {
         ...[backend!, raw!].map((row) => [row.label, row.firstChunkMs.toFixed(2), row.tokensPerSecond.toFixed(0)]),
         ['backend / raw', (backend!.firstChunkMs / raw!.firstChunkMs).toFixed(2) + 'x', (backend!.tokensPerSecond / raw!.tokensPerSecond).toFixed(2) + 'x'],
       ]);
+    }
+    if (parts.has('reading')) {
+      console.log('');
+      printTable(await measurePerception());
+      console.log('');
+      printTable(await measureBarcodes());
     }
     if (parts.has('model')) {
       console.log('');
