@@ -333,6 +333,51 @@ describe('layOutLines: receipts and tables', () => {
     assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 400, height: 260 })), receipt.map(([item, price]) => `${item} ${price}`));
   });
 
+  test('a level receipt with centred lines, an indent and right-aligned prices is read level', () => {
+    const header = [
+      ['CORNER SHOP', 126],
+      ['12 High Street', 134],
+      ['Tel 0123 456', 118],
+    ] as const;
+    const rows = [
+      ['Milk 1L', '2.49'],
+      ['  2 for 1 offer', '-1.00'],
+      ['Wholemeal bread', '13.10'],
+      ['Eggs', '4.25'],
+      ['TOTAL', '18.84'],
+    ] as const;
+    const segments = [
+      ...header.map(([text, width], i) => segment(text, 200 - width / 2, 20 + i * 30, width)),
+      ...rows.flatMap(([item, price], i) => [
+        segment(item.trim(), item.startsWith(' ') ? 34 : 20, 120 + i * 30, item.trim().length * 9),
+        segment(price, 380 - price.length * 9, 120 + i * 30, price.length * 9),
+      ]),
+    ];
+    assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 400, height: 300 })), [
+      ...header.map(([text]) => text),
+      ...rows.map(([item, price]) => `${item.trim()} ${price}`),
+    ]);
+  });
+
+  test('a staircase of indented lines above a level receipt does not tilt the page', () => {
+    // Each step drifts its left edge 4 px per 30 px line, like a tilt would; the receipt's edges
+    // say level, and a tilt read from the steps would pair each item with another row's price.
+    const steps = ['Step one', 'Step two', 'Step three', 'Step four', 'Step five', 'Step six', 'Step seven'];
+    const rows = [
+      ['Milk 1L', '2.49'],
+      ['Bread', '3.10'],
+      ['Eggs', '4.25'],
+    ] as const;
+    const segments = [
+      ...steps.map((text, i) => segment(text, 20 + i * 4, 20 + i * 30, 100)),
+      ...rows.flatMap(([item, price], i) => [segment(item, 20, 260 + i * 30, item.length * 9), segment(price, 380 - price.length * 9, 260 + i * 30, price.length * 9)]),
+    ];
+    assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 400, height: 400 })), [
+      ...steps,
+      ...rows.map(([item, price]) => `${item} ${price}`),
+    ]);
+  });
+
   test('short cells aligned row by row (a form or table) are read row by row', () => {
     const rows = [
       ['Name', 'Jane Smith'],
@@ -380,7 +425,7 @@ describe('layOutLines: a slightly tilted photo', () => {
       assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 700, height: 700 })), prose);
     });
 
-    test(`a receipt turned ${degrees} degrees keeps each price with its item when the slope is known`, () => {
+    test(`a receipt turned ${degrees} degrees keeps each price with its item, the tilt given or found from its edges`, () => {
       const rows = [
         ['Milk', '2.49'],
         ['Bread', '3.10'],
@@ -393,8 +438,11 @@ describe('layOutLines: a slightly tilted photo', () => {
         tiltedSegment(price, 460, 100 + i * 30, price.length * 12, degrees),
       ]);
       const slope = Math.tan((degrees * Math.PI) / 180);
-      const lines = layOutLines(shuffled(segments), { width: 700, height: 700, slope });
-      assert.deepEqual(texts(lines), rows.map(([item, price]) => `${item} ${price}`));
+      const expected = rows.map(([item, price]) => `${item} ${price}`);
+      assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 700, height: 700, slope })), expected);
+      assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 700, height: 700 })), expected);
+      // Read as level, the tilt pairs each item with a neighbour's price.
+      assert.notDeepEqual(texts(layOutLines(shuffled(segments), { width: 700, height: 700, slope: 0 })), expected);
     });
 
     test(`two columns turned ${degrees} degrees are read one after the other when the slope is known`, () => {

@@ -237,20 +237,78 @@ const MAX_SLOPE = 0.27;
 
 /** Reading order: blocks top to bottom, columns one after the other, "item ... price" rows on one line. */
 export function layOutLines(segments: readonly RecognizedSegment[], page: LayoutPage): LaidOutLine[] {
-  const slope = page.slope !== undefined && Number.isFinite(page.slope) && Math.abs(page.slope) <= MAX_SLOPE ? page.slope : 0;
-  const items: Item[] = [];
-  for (const segment of segments) {
-    const text = joinCharacters(segment.chars);
-    if (text.length === 0) continue;
-    items.push(deskew(segment, text, slope));
-  }
-  if (items.length === 0) return [];
+  const read = segments.map((segment) => ({ segment, text: joinCharacters(segment.chars) })).filter((s) => s.text.length > 0);
+  if (read.length === 0) return [];
+  const given = page.slope;
+  const slope =
+    given !== undefined && Number.isFinite(given)
+      ? Math.abs(given) <= MAX_SLOPE
+        ? given
+        : 0
+      : estimateSlope(read.map((s) => s.segment.box));
+  const items = read.map(({ segment, text }) => deskew(segment, text, slope));
   const heights = items.map((item) => item.h).sort((a, b) => a - b);
   const context: Context = {
     lineHeight: heights[Math.floor(heights.length / 2)]!,
     pageWidth: Math.max(page.width, 1),
   };
   return order(items, context, 0).map(toLine);
+}
+
+/** Fewer aligned edges than this say nothing about the tilt. */
+const MIN_SLOPE_SAMPLES = 3;
+/** Tilts below this (about 1.5 degrees) are left alone: boxes of level rows still overlap. */
+const MIN_SLOPE = 0.025;
+
+/** Drift samples within this of each other count as the same edge alignment. */
+const SLOPE_TOLERANCE = 0.03;
+
+/**
+ * The page's tilt when the engine did not say, from how aligned edges drift: turning a page by a
+ * small angle a moves each line below another by tan a of the drop to the side, so the left edges of
+ * left-aligned lines (and the right edges of right-aligned prices) step sideways by -slope per pixel
+ * down. Each line and the nearest line below it that it overlaps give two samples, one per edge; the
+ * aligned edges agree with each other while ragged ones scatter, so the densest cluster of samples is
+ * the tilt. A page where as many edges say "level" reads as level: a wrong tilt would pair items with
+ * the wrong prices, while a small tilt read as level costs little.
+ */
+function estimateSlope(boxes: readonly TextBox[]): number {
+  const samples: number[] = [];
+  for (const a of boxes) {
+    const acy = a.y + a.height / 2;
+    let below: TextBox | undefined;
+    let drop = Infinity;
+    for (const b of boxes) {
+      const d = b.y + b.height / 2 - acy;
+      if (d <= 0 || d >= drop || d > 3 * Math.max(a.height, b.height)) continue;
+      const overlap = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+      if (overlap < 0.5 * Math.min(a.width, b.width)) continue;
+      below = b;
+      drop = d;
+    }
+    if (!below) continue;
+    for (const drift of [(below.x - a.x) / drop, (below.x + below.width - (a.x + a.width)) / drop]) {
+      if (Math.abs(drift) <= MAX_SLOPE) samples.push(-drift);
+    }
+  }
+  const near = (v: number): number[] => samples.filter((s) => Math.abs(s - v) <= SLOPE_TOLERANCE);
+  let best = 0;
+  let bestCount = near(0).length;
+  for (const v of samples) {
+    const count = near(v).length;
+    if (count > bestCount || (count === bestCount && Math.abs(v) < Math.abs(best))) {
+      best = v;
+      bestCount = count;
+    }
+  }
+  if (bestCount < MIN_SLOPE_SAMPLES || near(0).length >= bestCount / 2) return 0;
+  const slope = median(near(best));
+  return Math.abs(slope) < MIN_SLOPE ? 0 : slope;
+}
+
+function median(values: number[]): number {
+  values.sort((x, y) => x - y);
+  return values[Math.floor((values.length - 1) / 2)]!;
 }
 
 /**
