@@ -457,3 +457,25 @@ describe('layOutLines: a slightly tilted photo', () => {
     });
   }
 });
+
+describe('layOutLines: every segment once', () => {
+  test('random pages lose no segment and repeat none', () => {
+    let seed = 12345;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let page = 0; page < 200; page++) {
+      const count = 1 + Math.floor(random() * 40);
+      const segments = Array.from({ length: count }, (_, i) =>
+        segment(`w${i}`, random() * 900, random() * 900, 10 + random() * 300, 8 + random() * 40),
+      );
+      const slope = page % 3 === 0 ? undefined : (random() - 0.5) * 0.3;
+      const lines = layOutLines(segments, { width: 1000, height: 1000, ...(slope === undefined ? {} : { slope }) });
+      const seen = lines.flatMap((line) => line.segments);
+      assert.equal(seen.length, segments.length, `page ${page}`);
+      assert.equal(new Set(seen).size, segments.length, `page ${page}`);
+      for (const line of lines) assert.equal(line.text, line.segments.map((s) => joinCharacters(s.chars)).join(' '));
+    }
+  });
+});
