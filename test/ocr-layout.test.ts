@@ -359,6 +359,24 @@ describe('layOutLines: receipts and tables', () => {
     ]);
   });
 
+  test('a form of short labels, each with a value beside it that may wrap, is read label by label', () => {
+    const segments = [
+      segment('Name', 20, 40, 40),
+      segment('Ibuprofen 200 mg coated tablets', 160, 40, 290),
+      segment('Directions', 20, 70, 90),
+      segment('Take one or two tablets with water', 160, 70, 310),
+      segment('every four hours after food', 160, 100, 250),
+      segment('Warnings', 20, 130, 80),
+      segment('Do not exceed six tablets a day', 160, 130, 280),
+    ];
+    assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 500, height: 200 })), [
+      'Name Ibuprofen 200 mg coated tablets',
+      'Directions Take one or two tablets with water',
+      'every four hours after food',
+      'Warnings Do not exceed six tablets a day',
+    ]);
+  });
+
   test('a staircase of indented lines above a level receipt does not tilt the page', () => {
     // Each step drifts its left edge 4 px per 30 px line, like a tilt would; the receipt's edges
     // say level, and a tilt read from the steps would pair each item with another row's price.

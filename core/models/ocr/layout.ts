@@ -226,8 +226,9 @@ export interface LayoutPage {
   readonly height: number;
   /**
    * The text's baseline slope in the image (dy/dx, y down: positive when lines descend to the right),
-   * for example the median of the detected boxes' directions. Optional: without it the layout reads
-   * the axis-aligned boxes as they are, which copes with a slight tilt unless a row is split wide apart.
+   * for example the median of the detected boxes' directions. Optional: without it the tilt is
+   * estimated from the boxes' aligned edges (see estimateSlope), which needs a few lines one above
+   * another and reads the page as level when they disagree.
    */
   readonly slope?: number;
 }
@@ -458,25 +459,33 @@ function isNumeric(text: string): boolean {
   return digits > 0 && digits / compact.length >= 0.5;
 }
 
+/** Cells of a table or labels of a form are short; lines of a column of prose are longer than this. */
+const SHORT_CELL = 16;
+/** Most of one side lining up with the other, row by row, makes a table rather than two columns. */
+const ALIGNED_SHARE = 0.7;
+
 /**
- * Two columns of prose are read one after the other; a right part that is mostly numbers (prices),
- * or short cells aligned row by row with the left part (a table), belongs to the left part's rows.
+ * Two columns of prose are read one after the other. A right part that is mostly numbers (prices),
+ * short cells lined up row by row with the left part (a table), or short labels on the left each with
+ * a value beside it (a form, values possibly wrapping onto more lines) belong to the rows instead.
  */
 function isProseSplit(left: readonly Item[], right: readonly Item[]): boolean {
   if (left.length < 2 || right.length < 2) return false;
   const numeric = right.filter((i) => isNumeric(i.text)).length;
   if (numeric >= 0.5 * right.length) return false;
-  const aligned = right.filter((r) => left.some((l) => Math.abs(l.cy - r.cy) < 0.3 * Math.min(l.h, r.h))).length;
-  const lengths = right.map((i) => i.text.length).sort((a, b) => a - b);
-  const medianLength = lengths[Math.floor(lengths.length / 2)]!;
-  if (aligned >= 0.7 * right.length && medianLength <= 16) return false;
+  const alignedShare = (side: readonly Item[], other: readonly Item[]): number =>
+    side.filter((a) => other.some((b) => Math.abs(a.cy - b.cy) < 0.3 * Math.min(a.h, b.h))).length / side.length;
+  const medianLength = (side: readonly Item[]): number => median(side.map((i) => i.text.length));
+  if (alignedShare(right, left) >= ALIGNED_SHARE && medianLength(right) <= SHORT_CELL) return false;
+  if (alignedShare(left, right) >= ALIGNED_SHARE && medianLength(left) <= SHORT_CELL) return false;
   return true;
 }
 
 /**
  * Items into rows: an item joins the row whose nearest member (along x) has the closest centre line,
- * when the centre lines are within half a height (a 6 degree tilt still passes, as box heights grow
- * with the tilt) and it overlaps no member horizontally; rows top to bottom, members left to right.
+ * when the centre lines are within 0.6 of the thinner one's height (rows sit a line pitch, at least
+ * about 1.2 heights, apart; a tilt the deskew left over or a smaller price font stays inside) and it
+ * overlaps no member horizontally; rows top to bottom, members left to right.
  */
 function groupRows(items: readonly Item[]): Item[][] {
   const rows: Item[][] = [];
