@@ -359,6 +359,16 @@ describe('layOutLines: receipts and tables', () => {
     ]);
   });
 
+  test('long descriptions with a short word cell beside each (a stock list) are read row by row', () => {
+    const rows = [
+      ['Paracetamol 500 mg film-coated tablets', 'in stock'],
+      ['Ibuprofen 200 mg capsules for children', 'sold out'],
+      ['Vitamin D3 1000 IU soft gel capsules', 'in stock'],
+    ] as const;
+    const segments = rows.flatMap(([name, state], i) => [segment(name, 20, 40 + i * 30, 340), segment(state, 420, 40 + i * 30, 72)]);
+    assert.deepEqual(texts(layOutLines(shuffled(segments), { width: 520, height: 200 })), rows.map(([n, st]) => `${n} ${st}`));
+  });
+
   test('a form of short labels, each with a value beside it that may wrap, is read label by label', () => {
     const segments = [
       segment('Name', 20, 40, 40),
