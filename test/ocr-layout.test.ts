@@ -178,6 +178,11 @@ describe('joinCharacters: Chinese', () => {
     assert.equal(joinCharacters(cjk('保质期_12个月')), '保质期 12个月');
   });
 
+  test('Japanese kana run together like Chinese; Korean keeps the spaces between its words', () => {
+    assert.equal(joinCharacters(cjk('一日_２回、食後に_服用')), '一日２回、食後に服用');
+    assert.equal(joinCharacters(chars('하루_두_번_드세요')), '하루 두 번 드세요');
+  });
+
   test('mixed Chinese and Latin keeps the spaces that are there and adds none that are not', () => {
     assert.equal(joinCharacters(cjk('PP-OCR_模型')), 'PP-OCR 模型');
     // A missed space between the scripts shows as a clear gap.

@@ -56,7 +56,8 @@ const DEFAULT_LETTER_GAP = 1 / 6;
 /** Between two digits one frame more: a jittery "1000" split into "10 00" changes a number. */
 const DIGIT_EXTRA = 1 / 6;
 
-const CJK = /[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u{20000}-\u{2fa1f}]/u;
+/** Han, kana and bopomofo: written without spaces. (Hangul is not: Korean spaces its words.) */
+const CJK = /[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u{20000}-\u{2fa1f}]/u;
 /** Ideographic and full-width punctuation carries its own spacing: never a space on either side. */
 const CJK_PUNCT = /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/u;
 const LETTER = /\p{L}/u;
