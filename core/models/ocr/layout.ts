@@ -33,11 +33,12 @@ export interface LaidOutLine {
 
 /*
  * Measured on PP-OCRv4 rec (greedy CTC, one frame = 1/6 of the crop height) over lines rendered in
- * DejaVu, Liberation and WenQuanYi at 16-40 px with detector-like padding: the model itself emits the
- * space class for nearly every word space in Latin lines (the raw engine loses them by reading the
- * dictionary with an empty last entry), but often not next to Chinese. Gaps between the peaks of two
- * letters of one word exceed the line's median letter gap by at most 2 frames; across a space the excess
- * is 0-4 frames, so only an excess of 3 frames or more is taken as a space the model missed.
+ * DejaVu, Liberation and WenQuanYi at 16-40 px with detector-like padding, and on the engine's own
+ * readings of the rendered test photos: the model emits the space class for nearly every word space in
+ * Latin lines cut with some margin (less often as the text gets small in its crop, and seldom next to
+ * Chinese). Gaps between the peaks of two letters of one word exceed the line's median letter gap by at
+ * most 2 frames (0.5 % of pairs reach 2); across a space the excess is 0-4 frames, mostly 1-2, so only
+ * an excess of 3 frames or more is taken as a space the model missed. Peaks are too coarse for more.
  */
 
 /** A gap counts as a missed word space when it exceeds the line's usual letter gap by this much. */
