@@ -67,7 +67,7 @@ const DIGIT = /\p{Nd}/u;
 /** Never a space before these (closing or trailing marks). */
 const NO_SPACE_BEFORE = new Set([',', '.', ';', ':', ')', ']', '}', '%', '!', '?', '\u2019', '\u201d']);
 /** Never a space after these (opening marks). */
-const NO_SPACE_AFTER = new Set(['(', '[', '{', '\u2018', '\u201c']);
+const NO_SPACE_AFTER = new Set(['(', '[', '{', '\u2018', '\u201c', '\u00bf', '\u00a1']);
 /** Separators that belong inside a number when digits stand on both sides: 3.5, 12:30, 1,000, 12/2026. */
 const NUMBER_JOINERS = new Set(['.', ',', ':', '/', '-', '\u2013']);
 
@@ -174,7 +174,9 @@ function needsSpace(glyphs: readonly Glyph[], i: number, spaceGap: number, befor
   if ((a === ')' || a === ']') && isWordChar(b)) return true;
   if (a === '%' && isLetter(b)) return true;
   if ((a === '!' || a === '?') && isLetter(b)) return true;
-  if (a === '.' && UPPER.test(b) && !isInitialism(currentWord(before))) return true;
+  // "daily.Keep" is two sentences; "U.S.A.", "J.Smith" and "Ph.D." are not (a lone capital with a dot).
+  const dottedCapital = glyphs[i + 1]?.text === '.';
+  if (a === '.' && UPPER.test(b) && !dottedCapital && !isInitialism(currentWord(before))) return true;
   if (b === '(' && isLetter(a)) return true;
   return false;
 }
