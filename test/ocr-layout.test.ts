@@ -110,7 +110,7 @@ describe('joinCharacters: punctuation', () => {
     assert.equal(joinCharacters(chars('e.g.lemons_and_Dr.Smith_in_the_U.S.A.')), 'e.g.lemons and Dr. Smith in the U.S.A.');
     assert.equal(joinCharacters(chars('e.g._lemons')), 'e.g. lemons');
     assert.equal(joinCharacters(chars('Ph.D._and_J.R.R.Tolkien')), 'Ph.D. and J.R.R.Tolkien');
-    assert.equal(joinCharacters(chars('¿Dónde?_¡Aquí!')), '¿Dónde? ¡Aquí!');
+    assert.equal(joinCharacters(chars('¿_Dónde?_¡_Aquí!')), '¿Dónde? ¡Aquí!');
     assert.equal(joinCharacters(chars('1.Take_with_water.Wait...Then_rest')), '1. Take with water. Wait... Then rest');
     assert.equal(joinCharacters(chars('Visit_www.example.com_or_mail_a@b.com')), 'Visit www.example.com or mail a@b.com');
     assert.equal(joinCharacters(chars('See_Example.Com')), 'See Example.Com');
