@@ -135,6 +135,7 @@ describe('joinCharacters: numbers', () => {
   test('spaces the model put inside a number are taken out, a list after commas keeps its spaces', () => {
     assert.equal(joinCharacters(chars('3_._5_mg_at_12_:_30')), '3.5 mg at 12:30');
     assert.equal(joinCharacters(chars('1,_2,_3')), '1, 2, 3');
+    assert.equal(joinCharacters(chars('Total_1,_250.00_or_12,_500')), 'Total 1,250.00 or 12,500');
   });
 
   test('digits need a clearer gap than letters before they are split', () => {

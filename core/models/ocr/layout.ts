@@ -157,8 +157,10 @@ function needsSpace(glyphs: readonly Glyph[], i: number, spaceGap: number, befor
   if (isCjkPunct(a) || isCjkPunct(b)) return false;
   if (isCjk(a) && isCjk(b)) return false;
   // Inside a number: 3.5, 12:30, 12/2026, 2024-05-01 stay whole. After a comma a space the model
-  // saw is kept ("1, 2, 3" is a list); a comma is only joined when the space comes from nothing.
-  if (NUMBER_JOINERS.has(a) && isDigit(prev) && isDigit(b) && !(a === ',' && spaced)) return false;
+  // saw is kept ("1, 2, 3" is a list) unless exactly three digits follow, as in "1,000".
+  if (NUMBER_JOINERS.has(a) && isDigit(prev) && isDigit(b) && !(a === ',' && spaced && !thousandsGroup(glyphs, i))) {
+    return false;
+  }
   if (isDigit(a) && NUMBER_JOINERS.has(b) && isDigit(next)) return false;
 
   if (spaced) return true;
@@ -179,6 +181,16 @@ function needsSpace(glyphs: readonly Glyph[], i: number, spaceGap: number, befor
   if (a === '.' && UPPER.test(b) && !dottedCapital && !isInitialism(currentWord(before))) return true;
   if (b === '(' && isLetter(a)) return true;
   return false;
+}
+
+/** Glyph i starts a group of exactly three digits (the thousands of "1,000" or "12,500.00"). */
+function thousandsGroup(glyphs: readonly Glyph[], i: number): boolean {
+  for (let k = i; k < i + 3; k++) {
+    const glyph = glyphs[k];
+    if (!glyph || !isDigit(glyph.text) || (k > i && glyph.spaced)) return false;
+  }
+  const after = glyphs[i + 3];
+  return !after || after.spaced || !isDigit(after.text);
 }
 
 /** The text since the last space (the word being built). */
