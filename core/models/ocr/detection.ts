@@ -84,7 +84,9 @@ export function regionsFromProbabilityMap(
     }
     if (count < 4) continue;
 
-    // The hull of a component is decided by each row's two ends; their pixel corners bound it exactly.
+    // The hull of a component is decided by each row's two ends. Their pixel centres, as OpenCV's
+    // contours give them to PaddleOCR: the unclip ratio was tuned on those (pixel corners make small
+    // boxes a map pixel fatter, which unclipping turns into 2.5, and the crops too loose).
     rowMin.fill(width, minY, maxY + 1);
     rowMax.fill(-1, minY, maxY + 1);
     for (let i = 0; i < count; i += 1) {
@@ -96,9 +98,8 @@ export function regionsFromProbabilityMap(
     }
     const points: Point[] = [];
     for (let y = minY; y <= maxY; y += 1) {
-      const x0 = rowMin[y]!;
-      const x1 = rowMax[y]! + 1;
-      points.push({ x: x0, y }, { x: x1, y }, { x: x0, y: y + 1 }, { x: x1, y: y + 1 });
+      const cy = y + 0.5;
+      points.push({ x: rowMin[y]! + 0.5, y: cy }, { x: rowMax[y]! + 0.5, y: cy });
     }
     const rect = minAreaRect(convexHull(points));
     if (Math.min(rect.width, rect.height) < options.minSide) continue;

@@ -80,7 +80,8 @@ interface ReadLine {
 interface Reading {
   readonly rotation: Rotation;
   readonly lines: ReadLine[];
-  readonly page: Page;
+  /** Size of the working copy, turned, that the lines' rectangles refer to. */
+  readonly size: { readonly width: number; readonly height: number };
 }
 
 const MODEL_FILES = {
@@ -93,8 +94,13 @@ const MODEL_FILES = {
 const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
-/** Lines recognised per inference: one batch pads every crop to the widest, so crops go by width. */
-const RECOGNITION_BATCH = 8;
+/**
+ * Lines recognised per inference. One at a time: on onnxruntime's CPU provider a batch of 4 lines
+ * 1000 pixels wide took 346 ms against 4 x 47 ms alone (2 cores), and a batch pads every crop to
+ * its widest. The classifier's fixed 192-pixel input batches well.
+ */
+const RECOGNITION_BATCH = 1;
+const CLASSIFIER_BATCH = 16;
 /** At most this wide a line crop (400 frames, about 130 characters); longer boxes are squeezed. */
 const MAX_LINE_WIDTH = 3200;
 /** Lines the page-level direction vote looks at. */
@@ -191,12 +197,11 @@ export class PpOcrTextReader implements TextReader {
       for (const rotation of [0, 90, 180, 270] as const) {
         if (rotation === reading.rotation) continue;
         checkAborted(signal);
-        const page = await rotatePage(decoded, rotation);
-        const lines = await this.recognizeRegions(sessions, page, await this.detect(sessions, page), signal, false);
-        const count = confidentCharacters(lines.map((line) => line.chars));
+        const candidate = await this.readAsIs(sessions, await rotatePage(decoded, rotation), rotation, signal);
+        const count = confidentCharacters(candidate.lines.map((line) => line.chars));
         if (count > confident) {
           confident = count;
-          reading = { rotation, lines, page };
+          reading = candidate;
         }
       }
       stages.retries = Math.round(performance.now() - started);
@@ -207,13 +212,15 @@ export class PpOcrTextReader implements TextReader {
     return result;
   }
 
-  /** Detects at the photo's own orientation, decides its rotation, then reads every line. */
+  /**
+   * Detects at the photo's own orientation, decides its rotation, then reads every line. One pass
+   * of the direction classifier over every line serves both the page's vote and each line's check.
+   */
   private async readOriented(sessions: Sessions, decoded: DecodedPhoto, signal: AbortSignal | undefined): Promise<Reading> {
-    const upright = decoded.page;
-    let regions = await this.detect(sessions, upright);
-    checkAborted(signal);
-    let page = upright;
+    let page = decoded.page;
     let rotation: Rotation = 0;
+    let regions = await this.detect(sessions, page);
+    checkAborted(signal);
     if (pageLooksSideways(regions.map((region) => region.rect))) {
       // Text running up or down: read it turned a quarter clockwise, and let the classifier say
       // whether it is the other quarter instead.
@@ -222,59 +229,54 @@ export class PpOcrTextReader implements TextReader {
       regions = await this.detect(sessions, page);
       checkAborted(signal);
     }
-    const voters = linesToVote(regions, VOTING_LINES);
-    if (voters.length > 0) {
-      const probabilities = await this.classify(sessions, voters.map((region) => cropFor(page.working, region.rect, CLASSIFIER_HEIGHT)));
-      const votes = voters.map((region, i) => ({ upsideDown: probabilities[i]!, weight: Math.sqrt(region.rect.width * region.rect.height) }));
-      if (pageLooksUpsideDown(votes)) {
-        const size = { width: page.working.width, height: page.working.height };
-        regions = regions.map((region) => ({ ...region, rect: rotateRect(region.rect, 180, size) }));
-        rotation = ((rotation + 180) % 360) as Rotation;
-        page = await rotatePage(decoded, rotation);
-      }
-    }
+    const size = { width: page.working.width, height: page.working.height };
+    let rects = regions.map((region) => this.lineRect(region.rect));
+    let crops = rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH));
+    let upsideDown = await this.classify(sessions, rects.map((rect) => cropLine(page.working, rect, CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH)));
     checkAborted(signal);
-    const lines = await this.recognizeRegions(sessions, page, regions, signal, true);
-    return { rotation, lines, page };
+    const voters = linesToVote(rects.map((rect, index) => ({ rect, index })), VOTING_LINES);
+    const votes = voters.map(({ rect, index }) => ({ upsideDown: upsideDown[index]!, weight: Math.sqrt(rect.width * rect.height) }));
+    if (pageLooksUpsideDown(votes)) {
+      // The page turned over: each line's crop is the same crop turned over, no new detection needed.
+      rotation = ((rotation + 180) % 360) as Rotation;
+      rects = rects.map((rect) => rotateRect(rect, 180, size));
+      crops = crops.map(turnCropOver);
+      upsideDown = upsideDown.map((p) => 1 - p);
+    }
+    let chars = await this.recognize(sessions, crops);
+    // A line upside down on an upright page (a label turned over on a box): read it both ways
+    // when the classifier thinks so, and keep the more confident reading.
+    const suspects = upsideDown.flatMap((p, i) => (p >= LINE_FLIP_PROBABILITY ? [i] : []));
+    if (suspects.length > 0) {
+      checkAborted(signal);
+      const turned = await this.recognize(sessions, suspects.map((i) => turnCropOver(crops[i]!)));
+      chars = chars.slice();
+      suspects.forEach((lineIndex, k) => {
+        if (meanConfidence(turned[k]!) > meanConfidence(chars[lineIndex]!)) chars[lineIndex] = turned[k]!;
+      });
+    }
+    return { rotation, size, lines: rects.map((rect, i) => ({ rect, chars: chars[i]! })) };
   }
 
-  private async recognizeRegions(
-    sessions: Sessions,
-    page: Page,
-    regions: readonly Region[],
-    signal: AbortSignal | undefined,
-    checkEachLine: boolean,
-  ): Promise<ReadLine[]> {
-    const margin = this.lineMargin;
-    const rects = regions.map((region) => {
-      const rect = region.rect.height >= 1.5 * region.rect.width ? turnUpright(region.rect) : region.rect;
-      return { ...rect, width: rect.width + this.sideMargin * rect.height, height: rect.height * (1 + margin) };
-    });
-    const crops = rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH));
+  /** Reads a page as it stands, no classifier: one of the retries at another rotation. */
+  private async readAsIs(sessions: Sessions, page: Page, rotation: Rotation, signal: AbortSignal | undefined): Promise<Reading> {
+    const rects = (await this.detect(sessions, page)).map((region) => this.lineRect(region.rect));
     checkAborted(signal);
-    let chars = await this.recognize(sessions, crops);
-    if (checkEachLine && crops.length > 0) {
-      // A line upside down on an upright page (a label turned over on a box): read it both ways
-      // when the classifier thinks so, and keep the more confident reading.
-      const flips = await this.classify(sessions, rects.map((rect) => cropFor(page.working, rect, CLASSIFIER_HEIGHT)));
-      const suspects = flips.flatMap((p, i) => (p >= LINE_FLIP_PROBABILITY ? [i] : []));
-      if (suspects.length > 0) {
-        checkAborted(signal);
-        const turned = await this.recognize(sessions, suspects.map((i) => turnCropOver(crops[i]!)));
-        chars = chars.slice();
-        suspects.forEach((lineIndex, k) => {
-          if (meanConfidence(turned[k]!) > meanConfidence(chars[lineIndex]!)) chars[lineIndex] = turned[k]!;
-        });
-      }
-    }
-    return rects.map((rect, i) => ({ rect, chars: chars[i]! }));
+    const chars = await this.recognize(sessions, rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH)));
+    return { rotation, size: { width: page.working.width, height: page.working.height }, lines: rects.map((rect, i) => ({ rect, chars: chars[i]! })) };
+  }
+
+  /** The rectangle a detected box is cut along: vertical boxes turned to read, margins added. */
+  private lineRect(detected: RotatedRect): RotatedRect {
+    const rect = detected.height >= 1.5 * detected.width ? turnUpright(detected) : detected;
+    return { ...rect, width: rect.width + this.sideMargin * rect.height, height: rect.height * (1 + this.lineMargin) };
   }
 
   private assemble(reading: Reading, uprightWidth: number, uprightHeight: number): ReadTextResult {
     const turned = reading.rotation === 90 || reading.rotation === 270;
     const width = turned ? uprightHeight : uprightWidth;
     const height = turned ? uprightWidth : uprightHeight;
-    const working = reading.page.working;
+    const working = reading.size;
     // Boxes are measured on the working copy; the contract's are in the photo's own pixels.
     const scale = width / working.width;
     const segments: RecognizedSegment[] = [];
@@ -322,8 +324,8 @@ export class PpOcrTextReader implements TextReader {
   private async classify(sessions: Sessions, crops: readonly LineCrop[]): Promise<number[]> {
     if (crops.length === 0) return [];
     const result: number[] = [];
-    for (let i = 0; i < crops.length; i += RECOGNITION_BATCH * 2) {
-      const batch = crops.slice(i, i + RECOGNITION_BATCH * 2);
+    for (let i = 0; i < crops.length; i += CLASSIFIER_BATCH) {
+      const batch = crops.slice(i, i + CLASSIFIER_BATCH);
       const data = cropsToTensorData(batch, CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH);
       const output = await run(sessions.classifier, new Tensor('float32', data, [batch.length, 3, CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH]));
       const probabilities = output.data as Float32Array;
@@ -517,9 +519,6 @@ function scaleRect(rect: RotatedRect, sx: number, sy: number): RotatedRect {
   return normalizeRect({ cx: rect.cx * sx, cy: rect.cy * sy, ux: ux / along, uy: uy / along, width: rect.width * along, height: rect.height * across });
 }
 
-function cropFor(image: RgbImage, rect: RotatedRect, height: number): LineCrop {
-  return cropLine(image, rect, height, CLASSIFIER_WIDTH);
-}
 
 /** Spaces the recogniser put at either end of a box are no part of the text. */
 function trimSpaces(chars: readonly RecognizedChar[]): RecognizedChar[] {
