@@ -20,6 +20,7 @@ import {
   lightOnDark,
   lineFound,
   lowQualityJpeg,
+  mixedOrientation,
   receipt,
   RECEIPT_ROWS,
   rotatedSix,
@@ -90,6 +91,13 @@ describe('PP-OCRv4 text reader', () => {
       assert.equal(result.rotation, image.rotation, image.name);
       assert.ok(result.width > result.height, `${image.name}: boxes refer to the turned page, ${result.width}x${result.height}`);
     }
+  });
+
+  test('reads a line turned over among upright ones the right way up', async () => {
+    const image = await mixedOrientation();
+    const result = await reader.read({ image: image.image });
+    assert.equal(result.rotation, 0);
+    assert.deepEqual(texts(result), image.expected);
   });
 
   test('reads a 12-megapixel frame with small text, boxes in its own pixels', async () => {

@@ -184,6 +184,25 @@ export async function denseProse(): Promise<TextImage> {
   return { name: 'dense prose', image: await jpeg(renderScene(scene)), expected: DENSE_LINES, rotation: 0 };
 }
 
+export const MIXED_LINES = ['Shake well before use.', 'Store in a cool dry place.', 'Net weight 250 g'] as const;
+
+/** Three lines, the middle one upside down (a sticker put on the wrong way round). */
+export async function mixedOrientation(): Promise<TextImage> {
+  const line = async (text: string): Promise<Buffer> =>
+    renderScene({ width: 800, height: 80, blocks: [{ lines: [text], x: 20, y: 52, font: 'DejaVu Sans', size: 34 }] }).png().toBuffer();
+  const [first, second, third] = await Promise.all(MIXED_LINES.map(line));
+  const turned = await sharp(second!).rotate(180).png().toBuffer();
+  const image = await sharp({ create: { width: 800, height: 300, channels: 3, background: '#ffffff' } })
+    .composite([
+      { input: first!, top: 10, left: 0 },
+      { input: turned, top: 110, left: 0 },
+      { input: third!, top: 210, left: 0 },
+    ])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return { name: 'one line upside down', image, expected: MIXED_LINES, rotation: 0 };
+}
+
 export async function blurred(): Promise<TextImage> {
   const upright = renderScene(labelScene('Liberation Sans', 40));
   const image = await jpeg((await reopen(upright)).blur(1.6));

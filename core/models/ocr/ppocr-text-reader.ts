@@ -243,13 +243,13 @@ export class PpOcrTextReader implements TextReader {
       crops = crops.map(turnCropOver);
       upsideDown = upsideDown.map((p) => 1 - p);
     }
-    let chars = await this.recognize(sessions, crops);
+    let chars = await this.recognize(sessions, crops, signal);
     // A line upside down on an upright page (a label turned over on a box): read it both ways
     // when the classifier thinks so, and keep the more confident reading.
     const suspects = upsideDown.flatMap((p, i) => (p >= LINE_FLIP_PROBABILITY ? [i] : []));
     if (suspects.length > 0) {
       checkAborted(signal);
-      const turned = await this.recognize(sessions, suspects.map((i) => turnCropOver(crops[i]!)));
+      const turned = await this.recognize(sessions, suspects.map((i) => turnCropOver(crops[i]!)), signal);
       chars = chars.slice();
       suspects.forEach((lineIndex, k) => {
         if (meanConfidence(turned[k]!) > meanConfidence(chars[lineIndex]!)) chars[lineIndex] = turned[k]!;
@@ -262,7 +262,7 @@ export class PpOcrTextReader implements TextReader {
   private async readAsIs(sessions: Sessions, page: Page, rotation: Rotation, signal: AbortSignal | undefined): Promise<Reading> {
     const rects = (await this.detect(sessions, page)).map((region) => this.lineRect(region.rect));
     checkAborted(signal);
-    const chars = await this.recognize(sessions, rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH)));
+    const chars = await this.recognize(sessions, rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH)), signal);
     return { rotation, size: { width: page.working.width, height: page.working.height }, lines: rects.map((rect, i) => ({ rect, chars: chars[i]! })) };
   }
 
@@ -334,10 +334,12 @@ export class PpOcrTextReader implements TextReader {
     return result;
   }
 
-  private async recognize(sessions: Sessions, crops: readonly LineCrop[]): Promise<RecognizedChar[][]> {
+  private async recognize(sessions: Sessions, crops: readonly LineCrop[], signal: AbortSignal | undefined): Promise<RecognizedChar[][]> {
     const result: RecognizedChar[][] = new Array<RecognizedChar[]>(crops.length);
     const order = crops.map((_, i) => i).sort((a, b) => crops[a]!.width - crops[b]!.width);
     for (let start = 0; start < order.length; start += RECOGNITION_BATCH) {
+      // A page of small print is hundreds of lines: a cancelled reading stops between them.
+      checkAborted(signal);
       const indices = order.slice(start, start + RECOGNITION_BATCH);
       const batch = indices.map((i) => crops[i]!);
       const width = Math.max(...batch.map((crop) => crop.width));
@@ -436,7 +438,10 @@ async function createSessions(modelsDir: string, threads: number | undefined, lo
   };
   try {
     const [detector, recognizer, classifier, dictionaryText] = await Promise.all([
-      InferenceSession.create(paths.detector, sessionOptions),
+      // The detector's activations at 2048 x 1536 run to hundreds of megabytes; onnxruntime's arena
+      // would keep its peak for the life of the process (RSS 1.3 GB after three 12-megapixel
+      // photos, against 0.38 GB without it, for about 5-10 % more detection time).
+      InferenceSession.create(paths.detector, { ...sessionOptions, enableCpuMemArena: false }),
       InferenceSession.create(paths.recognizer, sessionOptions),
       InferenceSession.create(paths.classifier, sessionOptions),
       readFile(paths.dictionary, 'utf8'),
