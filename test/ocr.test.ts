@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Ocr from '@gutenye/ocr-node';
+import { isMediaError } from '../core/media/media-error.js';
 import { isModelError } from '../core/models/model-error.js';
 import { regionsFromProbabilityMap, DEFAULT_DB_OPTIONS, detectionSize } from '../core/models/ocr/detection.js';
 import { corners } from '../core/models/ocr/geometry.js';
@@ -160,8 +161,8 @@ describe('PP-OCRv4 text reader', () => {
     }
   });
 
-  test('refuses what it cannot read with a ModelError', async () => {
-    await assert.rejects(reader.read({ image: new TextEncoder().encode('not an image') }), (error) => isModelError(error) && error.kind === 'unsupported-input');
+  test('refuses what no decoder of the process takes with a MediaError, its own failures with a ModelError', async () => {
+    await assert.rejects(reader.read({ image: new TextEncoder().encode('not an image') }), (error) => isMediaError(error));
     const controller = new AbortController();
     controller.abort();
     const image = await cleanLabel();

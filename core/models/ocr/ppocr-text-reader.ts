@@ -2,9 +2,10 @@ import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import type { Logger } from '../../log.js';
-import { DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate } from '../../media/image-preprocess.js';
+import { checkImage, DEFAULT_IMAGE_LIMITS, DEFAULT_MAX_INPUT_PIXELS, imageDecodeGate } from '../../media/image-preprocess.js';
+import { MediaError } from '../../media/media-error.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { ModelError } from '../model-error.js';
 import type { ReadTextRequest, ReadTextResult, TextLine, TextReader } from '../text-reader.js';
@@ -103,6 +104,8 @@ const RECOGNITION_BATCH = 1;
 const CLASSIFIER_BATCH = 16;
 /** At most this wide a line crop (400 frames, about 130 characters); longer boxes are squeezed. */
 const MAX_LINE_WIDTH = 3200;
+/** Fewer characters than this in a reading, confident or not, and no other rotation is tried. */
+const MIN_RETRY_CHARACTERS = 4;
 /** Lines the page-level direction vote looks at. */
 const VOTING_LINES = 16;
 
@@ -193,16 +196,20 @@ export class PpOcrTextReader implements TextReader {
     let confident = confidentCharacters(reading.lines.map((line) => line.chars));
     // Little confident text from what looked like text: the orientation guess may be wrong (or the
     // classifier fooled), so the other rotations are read too and the most confident one wins.
-    if (reading.lines.length > 0 && confident < Math.max(4, total / 2)) {
+    // Nothing that looks like text (under MIN_RETRY_CHARACTERS) is not worth three more detections.
+    if (total >= MIN_RETRY_CHARACTERS && confident < total / 2) {
       for (const rotation of [0, 90, 180, 270] as const) {
         if (rotation === reading.rotation) continue;
         checkAborted(signal);
         const candidate = await this.readAsIs(sessions, await rotatePage(decoded, rotation), rotation, signal);
-        const count = confidentCharacters(candidate.lines.map((line) => line.chars));
+        const chars = candidate.lines.map((line) => line.chars);
+        const count = confidentCharacters(chars);
         if (count > confident) {
           confident = count;
           reading = candidate;
         }
+        // A clearly good reading ends the search.
+        if (count >= MIN_RETRY_CHARACTERS && count >= 0.7 * allCharacters(chars)) break;
       }
       stages.retries = Math.round(performance.now() - started);
     }
@@ -355,39 +362,36 @@ export class PpOcrTextReader implements TextReader {
     return result;
   }
 
+  /**
+   * One decode to an upright RGB working copy (at most `workingSide`), and the detector's copy made
+   * from it, through the process's decode gate. Refuses what every decoder of the process refuses
+   * (checkImage: format, pixel count, decode budget) with its MediaError.
+   */
   private async decode(image: Uint8Array): Promise<DecodedPhoto> {
-    let header: Metadata;
-    try {
-      header = await sharp(image, { limitInputPixels: DEFAULT_MAX_INPUT_PIXELS, failOn: 'error' }).metadata();
-    } catch (error) {
-      throw new ModelError('unsupported-input', 'The image could not be read.', { cause: error });
-    }
-    const sideways = (header.orientation ?? 1) >= 5;
-    const uprightWidth = (sideways ? header.height : header.width) ?? 0;
-    const uprightHeight = (sideways ? header.width : header.height) ?? 0;
-    if (uprightWidth === 0 || uprightHeight === 0) throw new ModelError('unsupported-input', 'The image has no pixels.');
+    // The photo normally reaches here after the assistant accepted its size; checking again keeps this safe alone.
+    const header = await checkImage(image, { ...DEFAULT_IMAGE_LIMITS, maxInputBytes: Math.max(image.byteLength, 1) });
+    const uprightWidth = header.width;
+    const uprightHeight = header.height;
     const scale = Math.min(1, this.workingSide / Math.max(uprightWidth, uprightHeight));
     const workingWidth = Math.max(1, Math.round(uprightWidth * scale));
     const workingHeight = Math.max(1, Math.round(uprightHeight * scale));
     const detectionTarget = detectionSize(workingWidth, workingHeight, this.detectionSide, this.minDetectionSide);
-    try {
-      return await imageDecodeGate.run(workingWidth * workingHeight * 3, async () => {
-        const { data, info } = await sharp(image, { limitInputPixels: DEFAULT_MAX_INPUT_PIXELS, failOn: 'error' })
-          .rotate()
-          .resize(scale < 1 ? { width: workingWidth, height: workingHeight, fit: 'fill' } : {})
-          .flatten({ background: '#ffffff' })
-          .toColourspace('srgb')
-          .removeAlpha()
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        const working: RgbImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-        const detection = await resizeRgb(working, detectionTarget.width, detectionTarget.height);
-        return { page: { working, detection }, uprightWidth, uprightHeight, turned: new Map<Rotation, Page>() };
-      });
-    } catch (error) {
-      if (error instanceof ModelError) throw error;
-      throw new ModelError('unsupported-input', 'The image could not be decoded.', { cause: error });
-    }
+    // The working copy is held for the whole reading: it counts against the budget with the decoder's own need.
+    return imageDecodeGate.run(header.wholeImageBytes + workingWidth * workingHeight * 3, async () => {
+      let pipeline = sharp(image, { failOn: 'error', limitInputPixels: DEFAULT_MAX_INPUT_PIXELS, pages: 1, autoOrient: true });
+      if (scale < 1) pipeline = pipeline.resize({ width: workingWidth, height: workingHeight, fit: 'fill' });
+      let decoded: { data: Buffer; info: OutputInfo };
+      try {
+        decoded = await pipeline.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      } catch (error) {
+        throw new MediaError('corrupt', 'Image data is damaged or incomplete', { format: header.format }, { cause: error });
+      }
+      const { data, info } = decoded;
+      if (info.channels !== 3) throw new ModelError('failed', `Expected 3 channels from the decoder, got ${info.channels}.`);
+      const working: RgbImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+      const detection = await resizeRgb(working, detectionTarget.width, detectionTarget.height);
+      return { page: { working, detection }, uprightWidth, uprightHeight, turned: new Map<Rotation, Page>() };
+    });
   }
 
   private loadSessions(): Promise<Sessions> {
