@@ -24,6 +24,7 @@ import {
   mixedOrientation,
   receipt,
   RECEIPT_ROWS,
+  shortSign,
   rotatedSix,
   sidewaysExif,
   sidewaysUntagged,
@@ -91,6 +92,14 @@ describe('PP-OCRv4 text reader', () => {
       assertEveryLineFound(image, result);
       assert.equal(result.rotation, image.rotation, image.name);
       assert.ok(result.width > result.height, `${image.name}: boxes refer to the turned page, ${result.width}x${result.height}`);
+    }
+  });
+
+  test('reads a one-word sign turned over or sideways the right way round ("Pull", not "nd")', async () => {
+    for (const image of [await shortSign('Pull', 180), await shortSign('NO', 180), await shortSign('Pull', 90)]) {
+      const result = await reader.read({ image: image.image });
+      assert.deepEqual(texts(result), image.expected, image.name);
+      assert.equal(result.rotation, image.rotation, image.name);
     }
   });
 

@@ -203,6 +203,13 @@ export async function mixedOrientation(): Promise<TextImage> {
   return { name: 'one line upside down', image, expected: MIXED_LINES, rotation: 0 };
 }
 
+/** A sign of one short word, turned clockwise by `degrees` (too short for the classifier's usual vote). */
+export async function shortSign(word: string, degrees: 0 | 90 | 180 | 270): Promise<TextImage> {
+  const upright = renderScene({ width: 300, height: 160, blocks: [{ lines: [word], x: 60, y: 100, font: 'DejaVu Sans', size: 64, weight: 'bold' }] });
+  const image = await png((await reopen(upright)).rotate(degrees));
+  return { name: `sign "${word}" turned ${degrees}`, image, expected: [word], rotation: ((360 - degrees) % 360) as 0 | 90 | 180 | 270 };
+}
+
 export async function blurred(): Promise<TextImage> {
   const upright = renderScene(labelScene('Liberation Sans', 40));
   const image = await jpeg((await reopen(upright)).blur(1.6));

@@ -13,10 +13,11 @@ export const LINE_FLIP_PROBABILITY = 0.9;
  * character or a square logo it guesses), largest first.
  */
 export function linesToVote<T extends { readonly rect: RotatedRect }>(regions: readonly T[], most: number): T[] {
-  return regions
-    .filter((region) => region.rect.width >= 2 * region.rect.height)
-    .sort((a, b) => b.rect.width * b.rect.height - a.rect.width * a.rect.height)
-    .slice(0, most);
+  const largestFirst = (list: T[]): T[] => list.sort((a, b) => b.rect.width * b.rect.height - a.rect.width * a.rect.height).slice(0, most);
+  const long = regions.filter((region) => region.rect.width >= 2 * region.rect.height);
+  if (long.length > 0) return largestFirst(long);
+  // A sign of one short word ("NO", "Pull"): its box is all there is to go by.
+  return largestFirst(regions.filter((region) => region.rect.width >= 1.2 * region.rect.height));
 }
 
 /**
