@@ -54,6 +54,11 @@ describe('PP-OCRv4 text reader', () => {
       assert.ok(cer <= 0.02, `${image.name}: CER ${cer.toFixed(3)} in ${JSON.stringify(read)}`);
       assert.ok(read.includes('Take 1 tablet twice daily.'), JSON.stringify(read));
       assert.equal(result.rotation, 0);
+      // Boxes hug the text: consecutive lines of the label never overlap.
+      result.lines.slice(1).forEach((line, i) => {
+        const above = result.lines[i]!.box;
+        assert.ok(above.y + above.height <= line.box.y, `${JSON.stringify(above)} overlaps ${JSON.stringify(line.box)}`);
+      });
       for (const line of result.lines) {
         assert.equal(line.uncertain, false, line.text);
         assert.ok(line.box.width > 0 && line.box.height > 0 && line.box.x + line.box.width <= result.width && line.box.y + line.box.height <= result.height);

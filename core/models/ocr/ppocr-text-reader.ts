@@ -238,8 +238,8 @@ export class PpOcrTextReader implements TextReader {
     }
     const size = { width: page.working.width, height: page.working.height };
     let rects = regions.map((region) => this.lineRect(region.rect));
-    let crops = rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH));
-    let upsideDown = await this.classify(sessions, rects.map((rect) => cropLine(page.working, rect, CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH)));
+    let crops = rects.map((rect) => cropLine(page.working, this.withMargins(rect), RECOGNITION_HEIGHT, MAX_LINE_WIDTH));
+    let upsideDown = await this.classify(sessions, rects.map((rect) => cropLine(page.working, this.withMargins(rect), CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH)));
     checkAborted(signal);
     const voters = linesToVote(rects.map((rect, index) => ({ rect, index })), VOTING_LINES);
     const votes = voters.map(({ rect, index }) => ({ upsideDown: upsideDown[index]!, weight: Math.sqrt(rect.width * rect.height) }));
@@ -269,13 +269,17 @@ export class PpOcrTextReader implements TextReader {
   private async readAsIs(sessions: Sessions, page: Page, rotation: Rotation, signal: AbortSignal | undefined): Promise<Reading> {
     const rects = (await this.detect(sessions, page)).map((region) => this.lineRect(region.rect));
     checkAborted(signal);
-    const chars = await this.recognize(sessions, rects.map((rect) => cropLine(page.working, rect, RECOGNITION_HEIGHT, MAX_LINE_WIDTH)), signal);
+    const chars = await this.recognize(sessions, rects.map((rect) => cropLine(page.working, this.withMargins(rect), RECOGNITION_HEIGHT, MAX_LINE_WIDTH)), signal);
     return { rotation, size: { width: page.working.width, height: page.working.height }, lines: rects.map((rect, i) => ({ rect, chars: chars[i]! })) };
   }
 
-  /** The rectangle a detected box is cut along: vertical boxes turned to read, margins added. */
+  /** A detected box as a line to read: a vertical one turned so its text runs along its width. */
   private lineRect(detected: RotatedRect): RotatedRect {
-    const rect = detected.height >= 1.5 * detected.width ? turnUpright(detected) : detected;
+    return detected.height >= 1.5 * detected.width ? turnUpright(detected) : detected;
+  }
+
+  /** What is cut out to read a line: its box with background around the glyphs (the boxes hug the ink). */
+  private withMargins(rect: RotatedRect): RotatedRect {
     return { ...rect, width: rect.width + this.sideMargin * rect.height, height: rect.height * (1 + this.lineMargin) };
   }
 
