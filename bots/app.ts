@@ -29,6 +29,8 @@ export interface App {
   readonly voice: VoiceDependencies;
   /** Set when voice questions cannot be answered: one line saying what to set up. */
   readonly speechSetupHint: string | undefined;
+  /** The engines that look at photos without the vision model. */
+  readonly perception: PerceptionTools;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startApp(options: StartOptions): Promise<App> {
     maxInputPixels: config.IMAGE_MAX_PIXELS,
     maxSide: config.VLM_MAX_IMAGE_SIDE,
   };
+  const perception = options.perception ?? createPerceptionTools(logger);
   const assistant = new Assistant({
     store,
     logger,
@@ -86,7 +89,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       historyTurns: 20,
     },
     voice,
-    perception: options.perception ?? createPerceptionTools(logger),
+    perception,
     ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
   const stopSweeper = startRetentionSweeper(store, logger, {
@@ -101,6 +104,7 @@ export async function startApp(options: StartOptions): Promise<App> {
     setupHint: choice.setupHint,
     voice,
     speechSetupHint: speechChoice.setupHint,
+    perception,
     close: async () => {
       stopSweeper();
       store.close();

@@ -11,6 +11,7 @@ import { PlatformStartError, TurnDelivery, type PerceptionTools, type Platform, 
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runTranscribe } from './console.js';
+import { warmUpPerception } from './perception.js';
 import { PLATFORMS } from './registry.js';
 import { startUpProblem } from './start-up-errors.js';
 
@@ -116,6 +117,7 @@ async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise
   const context = { logger: app.logger, downloadLimitBytes: app.config.IMAGE_MAX_BYTES };
   const platforms = makers.map((make) => make(context));
   const delivery = new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger });
+  warmUpPerception(app.perception, app.logger);
   // Before anything is replayed: a turn a dead process left half-answered gets a fresh answer.
   delivery.journal.recoverInterruptedTurns();
   const stop = new AbortController();

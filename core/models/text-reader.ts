@@ -40,4 +40,6 @@ export interface ReadTextResult {
 export interface TextReader {
   readonly id: string;
   read(request: ReadTextRequest): Promise<ReadTextResult>;
+  /** Loads what the first reading would (a service calls it at start-up); optional. */
+  warmUp?(): Promise<void>;
 }

@@ -15,4 +15,6 @@ export interface Barcode {
 export interface BarcodeScanner {
   readonly id: string;
   scan(image: Uint8Array, signal?: AbortSignal): Promise<readonly Barcode[]>;
+  /** Loads what the first scan would (a service calls it at start-up); optional. */
+  warmUp?(): Promise<void>;
 }
