@@ -20,6 +20,7 @@ import {
   rotatedSix,
   sidewaysExif,
   sidewaysUntagged,
+  smallPrint,
   twelveMegapixelLabel,
   twoColumns,
   upsideDown,
@@ -97,6 +98,7 @@ export async function measureOcr(options: OcrBenchOptions = {}): Promise<OcrFigu
     const set: Array<() => Promise<TextImage>> = [
       cleanLabel,
       cleanSerifLabel,
+      smallPrint,
       lightOnDark,
       rotatedSix,
       sidewaysExif,

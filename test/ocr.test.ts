@@ -25,6 +25,7 @@ import {
   receipt,
   RECEIPT_ROWS,
   shortSign,
+  smallPrint,
   rotatedSix,
   sidewaysExif,
   sidewaysUntagged,
@@ -47,12 +48,12 @@ describe('PP-OCRv4 text reader', () => {
   after(() => reader.dispose());
 
   test('reads a clean label with at most 2 % character errors, spaces restored', async () => {
-    for (const image of [await cleanLabel(), await cleanSerifLabel()]) {
+    for (const image of [await cleanLabel(), await cleanSerifLabel(), await smallPrint()]) {
       const result = await reader.read({ image: image.image });
       const read = texts(result);
       const cer = characterErrorRate(image.expected, read);
       assert.ok(cer <= 0.02, `${image.name}: CER ${cer.toFixed(3)} in ${JSON.stringify(read)}`);
-      assert.ok(read.includes('Take 1 tablet twice daily.'), JSON.stringify(read));
+      if (image.expected.includes('Take 1 tablet twice daily.')) assert.ok(read.includes('Take 1 tablet twice daily.'), JSON.stringify(read));
       assert.equal(result.rotation, 0);
       // Boxes hug the text: consecutive lines of the label never overlap.
       result.lines.slice(1).forEach((line, i) => {

@@ -210,6 +210,19 @@ export async function shortSign(word: string, degrees: 0 | 90 | 180 | 270): Prom
   return { name: `sign "${word}" turned ${degrees}`, image, expected: [word], rotation: ((360 - degrees) % 360) as 0 | 90 | 180 | 270 };
 }
 
+export const SMALL_PRINT_LINES = [
+  'Ingredients: wheat flour, sugar, palm oil, cocoa powder (4%),',
+  'salt, raising agents, emulsifier (soya lecithin), flavouring.',
+  'May contain traces of nuts and milk. Store in a cool dry place.',
+  'Best before end: see side of pack. Lot 2291B 14:05',
+] as const;
+
+/** Small print (16 px) in a chat-sized photo (1200 x 850), as an ingredient list arrives through a chat app. */
+export async function smallPrint(): Promise<TextImage> {
+  const scene: TextScene = { width: 1200, height: 850, blocks: [{ lines: SMALL_PRINT_LINES, x: 100, y: 300, font: 'Liberation Sans', size: 16, leading: 1.5 }] };
+  return { name: 'small print in a chat-sized photo', image: await jpeg(renderScene(scene), 85), expected: SMALL_PRINT_LINES, rotation: 0 };
+}
+
 export async function blurred(): Promise<TextImage> {
   const upright = renderScene(labelScene('Liberation Sans', 40));
   const image = await jpeg((await reopen(upright)).blur(1.6));

@@ -20,8 +20,8 @@ export interface LineCrop {
  * fine as the source pixels, so large text shrunk to the recogniser's height keeps its strokes
  * instead of aliasing into broken ones.
  */
-export function cropLine(image: RgbImage, rect: RotatedRect, height: number, maxWidth: number): LineCrop {
-  const width = Math.max(1, Math.min(maxWidth, Math.round((height * rect.width) / Math.max(1, rect.height))));
+export function cropLine(image: RgbImage, rect: RotatedRect, height: number, maxWidth: number, stretch = 1): LineCrop {
+  const width = Math.max(1, Math.min(maxWidth, Math.round((stretch * height * rect.width) / Math.max(1, rect.height))));
   const out = new Uint8Array(width * height * 3);
   const stepX = rect.width / width;
   const stepY = rect.height / height;
