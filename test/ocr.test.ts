@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Ocr from '@gutenye/ocr-node';
+import sharp from 'sharp';
 import { isMediaError } from '../core/media/media-error.js';
 import { isModelError } from '../core/models/model-error.js';
 import { regionsFromProbabilityMap, DEFAULT_DB_OPTIONS, detectionSize } from '../core/models/ocr/detection.js';
@@ -81,6 +82,19 @@ describe('PP-OCRv4 text reader', () => {
       const result = await reader.read({ image: image.image });
       assertEveryLineFound(image, result);
       assert.equal(result.rotation, 0, image.name);
+    }
+  });
+
+  test('reads a label in a very dark room in full, its faint levels stretched; dark noise reads as nothing', async () => {
+    const label = await cleanLabel();
+    const dark = await sharp(label.image).linear(0.05, 0).jpeg({ quality: 85 }).toBuffer();
+    const result = await reader.read({ image: dark });
+    assertEveryLineFound({ ...label, name: 'label at 5 % of its light' }, result);
+    for (const background of [8, 24]) {
+      const noise = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: { r: background, g: background, b: background }, noise: { type: 'gaussian', mean: background, sigma: 6 } } })
+        .jpeg({ quality: 70 })
+        .toBuffer();
+      assert.deepEqual(texts(await reader.read({ image: noise })), [], `noise around ${background}`);
     }
   });
 
