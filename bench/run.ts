@@ -20,6 +20,7 @@ import { measureDiscord } from './discord-bench.js';
 import { measureMemory, memoryTable } from './memory-bench.js';
 import { measureOpenAi } from './openai-bench.js';
 import { measureBarcodes } from './barcode-bench.js';
+import { measureOcr, ocrTable } from './ocr-bench.js';
 import { measurePerception } from './perception-bench.js';
 import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
@@ -291,6 +292,8 @@ async function runBench(parts: ReadonlySet<Part>): Promise<void> {
       ]);
     }
     if (parts.has('reading')) {
+      console.log('');
+      printTable(ocrTable(await measureOcr()));
       console.log('');
       printTable(await measurePerception());
       console.log('');
