@@ -87,6 +87,8 @@ const ASKS_TO_CONTINUE = /^(?:more|continue|go on|keep going|and more|tell me mo
 const CONTINUE_QUESTION =
   'Continue your previous answer exactly where it stopped, in the same language. Do not repeat what you already said and do not start with a summary.';
 
+const READ_ALL_QUESTION = 'Read all the text in this photo out word for word, in reading order. Do not summarise it.';
+
 function asksToContinue(text: string): boolean {
   return ASKS_TO_CONTINUE.test(text.trim().replace(/[\s.!?。！？…,，]+$/u, '').replace(/^[¡¿]/u, ''));
 }
@@ -209,15 +211,19 @@ export class Assistant {
 
     const heard = yield* this.hear(context);
     if (heard === 'aborted' || heard === 'refused') return heard === 'aborted' ? 'aborted' : 'replied';
-    const intent = typedIntent ?? photoIntent(heard.text);
+    // Without a text reader the vision model reads, as well as it can.
+    const canRead = this.dependencies.perception?.textReader !== undefined;
+    const wanted = typedIntent ?? photoIntent(heard.text);
+    const intent = wanted === 'read' && !canRead && model ? undefined : wanted;
 
     const maxImages = Math.min(this.dependencies.limits.maxImagesPerTurn, model?.capabilities.maxImages ?? this.dependencies.limits.maxImagesPerTurn);
     if (images.length > maxImages) yield { type: 'notice', text: language.messages.tooManyImages(maxImages, images.length) };
     const prepared = yield* this.prepareImages(context, images.slice(0, maxImages), images.length, intent);
     // Every photo failed: the question was about them, so answering it about an older photo would mislead.
     if (images.length > 0 && prepared.media.length === 0) return 'replied';
-    const question: Question = { ...heard, ...prepared };
-    if (intent) return yield* this.answerFromPhoto(context, intent, question);
+    // `/read` on a server without a text reader: the model is asked to read, in words it follows.
+    const question: Question = { ...heard, ...prepared, ...(commandName === 'read' && !intent ? { text: READ_ALL_QUESTION, source: 'text' as const } : {}) };
+    if (intent) return yield* this.answerFromPhoto(context, intent, question, model);
 
     // Coaching first, so a retake can start while the answer is still coming.
     const problems = [...new Set(prepared.findings.flatMap((findings) => findings?.problems ?? []))];
@@ -234,11 +240,18 @@ export class Assistant {
    * `/read` and colour questions: answered from the photo's pixels and the text reader, with no
    * vision model, and remembered like any turn so a follow-up question can build on them.
    */
-  private async *answerFromPhoto(context: TurnContext, intent: PhotoIntent, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
+  private async *answerFromPhoto(
+    context: TurnContext,
+    intent: PhotoIntent,
+    question: Question,
+    model: VisionLanguageModel | undefined,
+  ): AsyncGenerator<ReplyPart, TurnOutcome> {
     const { language, log, options } = context;
     const texts = language.messages.perception;
     const located = this.locateTurn(context, question);
     if (question.media.length === 0 && located.earlierMedia.length === 0) {
+      // "Is the light on?" with no photo at all is a question for the model, which can say what it needs.
+      if (!context.command && model) return yield* this.answer(context, model, question);
       yield { type: 'reply', text: texts.needPhoto(intent) };
       return 'replied';
     }

@@ -440,3 +440,29 @@ test('the prompt gives the model today\'s date in the configured time zone', asy
   await harness.send({ text: 'has this milk expired?', images: [imageOf(await solidJpeg(32, 32))] });
   assert.match(textIn(model.requests[0], 'system')[0]!, /Today is Friday, 1 January 2027 \(2027-01-01\)/);
 });
+
+describe('reading and colours where an engine or the photo is missing', () => {
+  test('/read on a server without a text reader asks the vision model to read it out word for word', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['Milk, 1 litre.'] });
+    harness = makeHarness(model);
+    const parts = await harness.send({ text: '/read', images: [imageOf(await solidJpeg(640, 480))] });
+    assert.deepEqual(texts(parts), ['Milk, 1 litre.']);
+    assert.match(textIn(model.requests[0], 'user').at(-1)!, /Read all the text in this photo out word for word, in reading order\.[^\n]*$/);
+    assert.equal(model.requests[0]!.maxOutputTokens, 800);
+  });
+
+  test('"is the light on?" with no photo at all goes to the model; /color with none asks for a photo', async () => {
+    const model = new ScriptedVisionModel({ chunks: ['Send me a photo of the lamp and I will tell you.'] });
+    harness = makeHarness(model);
+    assert.deepEqual(texts(await harness.send({ text: 'is the light on?' })), ['Send me a photo of the lamp and I will tell you.']);
+    assert.deepEqual(texts(await harness.send({ text: '/color' })), ['Send a photo, with /color as its caption, or send /color right after the photo.']);
+    assert.equal(model.requests.length, 1);
+  });
+
+  test('/color needs no vision model at all', async () => {
+    harness = makeHarness(undefined);
+    const parts = await harness.send({ text: '/color', images: [imageOf(await solidJpeg(640, 480, { r: 20, g: 60, b: 160 }))] });
+    assert.deepEqual(texts(parts), [parts[0]!.text]);
+    assert.match(parts[0]!.text, /^Mostly blue, in the middle of the photo\./);
+  });
+});

@@ -152,7 +152,7 @@ describe('the OpenAI-compatible backend', () => {
     const folder = makeTempFolder();
     try {
       const photo = join(folder.path, 'photo.jpg');
-      writeFileSync(photo, await solidJpeg(40, 40));
+      writeFileSync(photo, await solidJpeg(640, 480));
       const result = await runEntry('bots/main.ts', ['describe', photo, 'what is it?'], {
         environment: { DATA_DIR: join(folder.path, 'data'), VLM_BACKEND: 'openai', VLM_BASE_URL: server.baseUrl, VLM_MODEL: 'served-model' },
       });
