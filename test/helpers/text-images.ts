@@ -261,6 +261,19 @@ export async function receipt(): Promise<TextImage> {
   };
 }
 
+/**
+ * Why Chinese photos cannot be rendered on this machine (no CJK font: librsvg would draw empty
+ * boxes), for `test(..., { skip })`; undefined when they can. `.ci/run` installs the font.
+ */
+export const chineseFontMissing: string | undefined = (() => {
+  try {
+    if (execFileSync('fc-list', [':family'], { encoding: 'utf8' }).includes('WenQuanYi Micro Hei')) return undefined;
+  } catch {
+    // No fontconfig tools: the font cannot be confirmed either.
+  }
+  return 'the Chinese font is not installed: apt-get install fonts-wqy-microhei';
+})();
+
 export const CHINESE_LINES = ['布洛芬缓释胶囊', '每日两次，每次一粒。', '饭后服用，请勿超量。', '有效期至2027年12月'] as const;
 
 export async function chineseLabel(): Promise<TextImage> {
