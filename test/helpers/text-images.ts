@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import sharp, { type Sharp } from 'sharp';
 
 /**
