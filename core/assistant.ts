@@ -555,10 +555,16 @@ function toPromptImage(record: MediaRecord, description: string | undefined, say
   return {
     mediaType: record.mediaType,
     data: record.data,
+    key: mediaKey(record.id),
     ...(description ? { description } : {}),
     ...(textFound ? { textFound } : {}),
     ...(barcodes ? { barcodes } : {}),
   };
+}
+
+/** The name a stored photo goes by in model requests, so a backend can keep and later drop its features. */
+export function mediaKey(mediaId: number): string {
+  return `media:${mediaId}`;
 }
 
 const MODEL_FAILURES: Partial<Record<string, FailureReason>> = {

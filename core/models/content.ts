@@ -13,6 +13,11 @@ export interface FilePart {
   /** IANA media type, e.g. `image/jpeg` or `audio/ogg`. */
   readonly mediaType: string;
   readonly data: Uint8Array;
+  /**
+   * A stable name for these bytes, e.g. the stored media's id: a backend may keep work derived from
+   * them (an image's encoded features) under it until `forgetImages` names it.
+   */
+  readonly key?: string;
 }
 
 export type ContentPart = TextPart | FilePart;

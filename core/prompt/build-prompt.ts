@@ -7,6 +7,8 @@ export type QuestionSource = 'text' | 'voice' | 'forwarded';
 export interface PromptImage {
   readonly mediaType: string;
   readonly data: Uint8Array;
+  /** A stable name for the bytes (the stored media's id): a model may keep their encoded features under it. */
+  readonly key?: string;
   /** Alt text the sender attached (e.g. a Discord attachment description): untrusted. */
   readonly description?: string;
   /** Text a reader found in the photo, lines it was sure of, in reading order: untrusted. */
@@ -75,6 +77,7 @@ function currentContent(input: PromptInput): ContentPart[] {
     type: 'file',
     mediaType: image.mediaType,
     data: image.data,
+    ...(image.key === undefined ? {} : { key: image.key }),
   }));
   const notes: string[] = [];
   if (input.imagesFromEarlierTurn && input.images.length > 0) {

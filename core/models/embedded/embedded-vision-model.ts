@@ -2,7 +2,9 @@ import {
   AutoModelForVision2Seq,
   AutoProcessor,
   InterruptableStoppingCriteria,
+  ones,
   RawImage,
+  Tensor,
   TextStreamer,
   type PreTrainedModel,
   type Processor,
@@ -27,7 +29,9 @@ import {
   type ModelLocation,
   type SessionDtypes,
 } from './model-folder.js';
-import { toSmolVlmPrompt } from './smolvlm-messages.js';
+import { ImageFeatureCache, type KeyedImage, type ProcessedImages } from './image-feature-cache.js';
+import { fixedPrefixLength, PrefixCache, presentToPast } from './prefix-cache.js';
+import { toSmolVlmPrompt, type SmolVlmPrompt } from './smolvlm-messages.js';
 import { TokenQueue } from './token-queue.js';
 
 export interface EmbeddedModelOptions {
@@ -41,6 +45,30 @@ export interface EmbeddedModelOptions {
   readonly maxImages?: number;
   readonly logger: Logger;
   readonly checkCuda?: () => string | undefined;
+  /** Bytes of encoded image features kept for follow-ups about the same photo (0: off). Default 64 MiB. */
+  readonly imageCacheBytes?: number;
+  /** Bytes of system-prompt key/value caches kept (0: off). Default 256 MiB, at most 4 prompts. */
+  readonly prefixCacheBytes?: number;
+}
+
+const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PREFIX_CACHE_BYTES = 256 * 1024 * 1024;
+/** One system prompt per reply length and language in use at a time, roughly. */
+const PREFIX_CACHE_ENTRIES = 4;
+
+/** What cached work a model holds, and how often it was reused; for logs and benchmarks. */
+export interface EmbeddedCacheStats {
+  readonly imageHits: number;
+  readonly imageMisses: number;
+  readonly imageBytes: number;
+  readonly prefixHits: number;
+  readonly prefixMisses: number;
+  readonly prefixBytes: number;
+}
+
+interface PreparedInputs {
+  readonly prompt: SmolVlmPrompt;
+  readonly inputs: Record<string, unknown>;
 }
 
 /**
@@ -52,6 +80,11 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
   readonly id: string;
   readonly capabilities: VisionLanguageCapabilities;
   private readonly queue = new Semaphore(1);
+  private readonly imageCache: ImageFeatureCache;
+  private readonly prefixCache: PrefixCache;
+  private readonly encodeImage: (inputs: Record<string, Tensor>) => Promise<Tensor>;
+  /** Features found or made for the generate call in progress; the model's encode_image hands them over. */
+  private stagedFeatures: Tensor | undefined;
 
   private constructor(
     private readonly processor: Processor,
@@ -65,6 +98,18 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     const config = model.config as { text_config?: { max_position_embeddings?: number } };
     const contextTokens = config.text_config?.max_position_embeddings;
     this.capabilities = { maxImages: options.maxImages ?? 4, ...(contextTokens ? { contextTokens } : {}) };
+    this.imageCache = new ImageFeatureCache(options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES);
+    this.prefixCache = new PrefixCache(options.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES, PREFIX_CACHE_ENTRIES);
+    // generate asks encode_image for the features of all the prompt's images on its first step; when
+    // they were taken from the cache (or encoded image by image to fill it) they are handed over
+    // here instead of running the encoder again. Safe because one generation runs at a time.
+    const encode = model.encode_image.bind(model) as (inputs: Record<string, Tensor>) => Promise<Tensor>;
+    this.encodeImage = encode;
+    model.encode_image = async (inputs: Record<string, Tensor>): Promise<Tensor> => {
+      const staged = this.stagedFeatures;
+      this.stagedFeatures = undefined;
+      return staged ?? encode(inputs);
+    };
   }
 
   /** Throws ModelFilesMissingError when files are missing, ModelError when they do not load. */
@@ -103,7 +148,51 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     }
   }
 
+  /** Drops the encoded features of deleted photos (`key`: the stored media's id). */
+  forgetImages(keys: readonly string[]): void {
+    this.imageCache.forget(keys);
+  }
+
+  get cacheStats(): EmbeddedCacheStats {
+    const { imageCache: image, prefixCache: prefix } = this;
+    return {
+      imageHits: image.hits,
+      imageMisses: image.misses,
+      imageBytes: image.bytes,
+      prefixHits: prefix.hits,
+      prefixMisses: prefix.misses,
+      prefixBytes: prefix.bytes,
+    };
+  }
+
+  /**
+   * The scores the first token is chosen from, through exactly the inputs and caches `generate`
+   * uses (generate itself, stopped after one token): for the caches' equivalence test and benchmarks.
+   */
+  async firstTokenScores(request: Pick<GenerateRequest, 'messages'>): Promise<Float32Array> {
+    const release = await this.queue.acquire();
+    try {
+      const inputs = await this.generationInputs(await this.prepareInputs(request));
+      let scores: Float32Array | undefined;
+      const capture = (_ids: bigint[][], logits: Tensor): Tensor => {
+        scores ??= Float32Array.from(logits.data as Float32Array);
+        return logits;
+      };
+      try {
+        await this.model.generate({ ...inputs, max_new_tokens: 1, do_sample: false, logits_processor: [capture] as never });
+      } finally {
+        this.stagedFeatures = undefined;
+      }
+      if (!scores) throw new ModelError('failed', 'The model produced no scores.');
+      return scores;
+    } finally {
+      release();
+    }
+  }
+
   async dispose(): Promise<void> {
+    this.imageCache.clear();
+    this.prefixCache.clear();
     await this.model.dispose();
   }
 
@@ -112,7 +201,7 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     if (signal?.aborted) throw new ModelError('aborted', 'Generation was cancelled before it started.');
     const started = performance.now();
     const tokenTimes: number[] = [];
-    const inputs = await this.prepareInputs(request);
+    const inputs = await this.generationInputs(await this.prepareInputs(request));
 
     const stopper = new InterruptableStoppingCriteria();
     const tokens = new TokenQueue();
@@ -152,6 +241,7 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
       // Whether the consumer finished, failed or walked away, the session is free only once generate returns.
       stopper.interrupt();
       await generation;
+      this.stagedFeatures = undefined;
       clearTimeout(timer);
       signal?.removeEventListener('abort', interrupt);
     }
@@ -173,20 +263,67 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     };
   }
 
-  private async prepareInputs(request: GenerateRequest): Promise<Record<string, unknown>> {
+  private async prepareInputs(request: Pick<GenerateRequest, 'messages'>): Promise<PreparedInputs> {
     const prompt = toSmolVlmPrompt(request.messages, this.capabilities.maxImages);
     try {
       const text = this.processor.apply_chat_template(prompt.messages as never, { add_generation_prompt: true }) as string;
       // The Idefics3 processor assumes images (it reads their rows and columns); a text-only turn goes
       // through the tokenizer alone, and generate runs the decoder without pixel values.
-      if (prompt.images.length === 0) return this.processor.tokenizer!(text) as Record<string, unknown>;
+      if (prompt.images.length === 0) return { prompt, inputs: this.processor.tokenizer!(text) as Record<string, unknown> };
       const images = await Promise.all(prompt.images.map((bytes) => RawImage.fromBlob(new Blob([bytes]))));
-      return (await this.processor(text, images, { do_image_splitting: this.imageSplitting })) as Record<string, unknown>;
+      return { prompt, inputs: (await this.processor(text, images, { do_image_splitting: this.imageSplitting })) as Record<string, unknown> };
     } catch (error) {
       if (isModelError(error)) throw error;
       throw new ModelError('unsupported-input', 'The model could not take this input.', { cause: error });
     }
   }
+
+  /**
+   * generate's inputs with the caches applied: image features from the cache (or encoded now, image
+   * by image, and kept) are staged for encode_image, and the system prompt's key/value cache is
+   * passed as past_key_values so that generate prefills only the rest of the prompt.
+   */
+  private async generationInputs({ prompt, inputs }: PreparedInputs): Promise<Record<string, unknown>> {
+    try {
+      if (prompt.images.length > 0) {
+        const images: KeyedImage[] = prompt.images.map((data, index) => {
+          const key = prompt.imageKeys[index];
+          return key === undefined ? { data } : { data, key };
+        });
+        this.stagedFeatures = await this.imageCache.features(images, inputs as unknown as ProcessedImages, this.encodeImage);
+      }
+      const past = await this.prefixPast(prompt, inputs.input_ids as Tensor);
+      return past ? { ...inputs, past_key_values: past } : inputs;
+    } catch (error) {
+      this.stagedFeatures = undefined;
+      throw new ModelError('failed', 'The model failed while preparing the prompt.', { cause: error });
+    }
+  }
+
+  /** The cache of the prompt's leading system messages, computed on the first turn that uses them. */
+  private async prefixPast(prompt: SmolVlmPrompt, inputIds: Tensor): ReturnType<PrefixCache['pastFor']> {
+    const leading = prompt.messages.findIndex((message) => message.role !== 'system');
+    if (leading === 0 || inputIds.dims[0] !== 1) return undefined;
+    const system = leading === -1 ? prompt.messages : prompt.messages.slice(0, leading);
+    const prefixText = this.processor.apply_chat_template(system as never, { add_generation_prompt: false }) as string;
+    const prefixIds = (this.processor.tokenizer!(prefixText) as { input_ids: Tensor }).input_ids.data as BigInt64Array;
+    const ids = inputIds.data as BigInt64Array;
+    const length = fixedPrefixLength(ids, prefixIds, imageTokenIds(this.model));
+    return this.prefixCache.pastFor(Array.from(ids.subarray(0, length)), async (prefix) => {
+      const outputs = (await this.model.forward({
+        input_ids: new Tensor('int64', BigInt64Array.from(prefix), [1, prefix.length]),
+        attention_mask: ones([1, prefix.length]),
+      })) as Record<string, Tensor>;
+      return presentToPast(outputs);
+    });
+  }
+}
+
+/** The ids of tokens that stand for image features, never part of a cached prefix. */
+function imageTokenIds(model: PreTrainedModel): Set<bigint> {
+  const config = model.config as { image_token_id?: number; image_token_index?: number };
+  const id = config.image_token_id ?? config.image_token_index;
+  return new Set(id === undefined ? [] : [BigInt(id)]);
 }
 
 async function loadModel(folder: string, dtypes: SessionDtypes, device: DeviceKind): Promise<PreTrainedModel> {

@@ -11,6 +11,8 @@ export interface SmolVlmPrompt {
   readonly messages: TemplateMessage[];
   /** The image bytes in the order their placeholders appear in the template. */
   readonly images: Uint8Array[];
+  /** Each image's `key` from the core (a stored media id), same order; undefined where none. */
+  readonly imageKeys: (string | undefined)[];
 }
 
 /**
@@ -19,6 +21,7 @@ export interface SmolVlmPrompt {
  */
 export function toSmolVlmPrompt(messages: readonly ChatMessage[], maxImages: number): SmolVlmPrompt {
   const images: Uint8Array[] = [];
+  const imageKeys: (string | undefined)[] = [];
   const converted = messages.map((message): TemplateMessage => ({
     role: message.role,
     content: message.content.map((part) => {
@@ -27,11 +30,12 @@ export function toSmolVlmPrompt(messages: readonly ChatMessage[], maxImages: num
         throw new ModelError('unsupported-input', `This model takes images and text, not ${part.mediaType}.`);
       }
       images.push(part.data);
+      imageKeys.push(part.key);
       return { type: 'image' };
     }),
   }));
   if (images.length > maxImages) {
     throw new ModelError('unsupported-input', `This model takes at most ${maxImages} images per request, got ${images.length}.`);
   }
-  return { messages: converted, images };
+  return { messages: converted, images, imageKeys };
 }
