@@ -92,6 +92,8 @@ export async function startApp(options: StartOptions): Promise<App> {
     perception,
     ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
+  // Image features a model keeps for follow-ups go when the photos they came from are deleted.
+  const stopForgettingImages = store.onMediaDeleted(() => choice.model?.forgetImages?.());
   const stopSweeper = startRetentionSweeper(store, logger, {
     historyRetentionMs: config.HISTORY_RETENTION_DAYS * 24 * HOUR_MS,
   });
@@ -107,6 +109,7 @@ export async function startApp(options: StartOptions): Promise<App> {
     perception,
     close: async () => {
       stopSweeper();
+      stopForgettingImages();
       store.close();
       await speechChoice.speech?.dispose?.();
     },

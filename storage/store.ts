@@ -149,6 +149,7 @@ export class Store {
   /** Deleted rows may still have copies in the write-ahead log: a wipe did not complete yet. */
   #wipePending = false;
   readonly #wipeListeners = new Set<() => void>();
+  readonly #mediaDeletedListeners = new Set<() => void>();
 
   constructor(db: Database.Database, options: { now?: () => number } = {}) {
     const version = db.pragma('user_version', { simple: true });
@@ -465,8 +466,19 @@ export class Store {
     return () => this.#wipeListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` after a deletion that may have taken photos (expiry, the history sweep,
+   * forget-me), so that what was derived from them outside the database (a model's cached image
+   * features) goes too; returns the unsubscribe.
+   */
+  onMediaDeleted(listener: () => void): () => void {
+    this.#mediaDeletedListeners.add(listener);
+    return () => this.#mediaDeletedListeners.delete(listener);
+  }
+
   /** The deletion itself is committed whatever happens here, so a failed wipe is reported, not thrown. */
   #wipeAfterDeleting(): boolean {
+    for (const listener of this.#mediaDeletedListeners) listener();
     let wiped = false;
     try {
       wiped = this.wipeDeletedData();

@@ -165,6 +165,13 @@ describe('caches of the embedded model, on a generated SmolVLM', () => {
     await answer(cached, unkeyed, 2);
     await answer(cached, unkeyed, 2);
     assert.equal(visionRuns, runs + 3);
+    // Without keys (the store only knows that photos went): every image's features go.
+    await answer(cached, messages, 2);
+    assert.equal(visionRuns, runs + 3);
+    cached.forgetImages();
+    assert.equal(cached.cacheStats.imageBytes, 0);
+    await answer(cached, messages, 2);
+    assert.equal(visionRuns, runs + 4);
   });
 });
 
@@ -181,6 +188,33 @@ test('the assistant names each photo by its stored id, the same on the follow-up
     const [stored] = harness.store.latestMedia(conversation.id);
     assert.deepEqual(keysIn(0), [`media:${stored!.id}`]);
     assert.deepEqual(keysIn(1), [`media:${stored!.id}`]);
+  } finally {
+    harness.close();
+  }
+});
+
+test('the store tells its listeners when photos may have been deleted: expiry, the history sweep, forget-me', async () => {
+  let now = 1_000_000;
+  const model = new ScriptedVisionModel([{ chunks: ['A card.'] }, { chunks: ['A card.'] }, { chunks: ['A card.'] }]);
+  const harness = makeHarness(model, { now: () => now });
+  const calls: string[] = [];
+  let current = '';
+  const stop = harness.store.onMediaDeleted(() => calls.push(current));
+  try {
+    const photo = imageOf(await solidJpeg(64, 48));
+    await harness.send({ text: 'What is this?', images: [photo] });
+    current = 'expiry';
+    now += 25 * 60 * 60 * 1000;
+    assert.equal(harness.store.sweepExpiredMedia(), 1);
+    await harness.send({ text: 'What is this?', images: [photo] });
+    current = 'history';
+    assert.ok(harness.store.sweepHistoryOlderThan(now + 1) > 0);
+    await harness.send({ text: 'What is this?', images: [photo] });
+    current = 'forget-me';
+    harness.store.forgetUser(harness.store.ensureUser({ platform: 'test', platformUserId: 'alice' }).id);
+    stop();
+    harness.store.sweepExpiredMedia();
+    assert.deepEqual(calls, ['expiry', 'history', 'forget-me']);
   } finally {
     harness.close();
   }

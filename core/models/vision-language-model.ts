@@ -42,6 +42,9 @@ export interface VisionLanguageModel {
   /** Counts tokens the way the model does; when absent the core estimates. */
   countTokens?(text: string): number;
   generate(request: GenerateRequest): AsyncIterable<GenerateStreamPart>;
-  /** Drops whatever the backend keeps for images with these `key`s (their photos were deleted). */
-  forgetImages?(keys: readonly string[]): void;
+  /**
+   * Drops whatever the backend keeps for images with these `key`s (their photos were deleted);
+   * without keys, for every image (photos were deleted and which is not known).
+   */
+  forgetImages?(keys?: readonly string[]): void;
 }

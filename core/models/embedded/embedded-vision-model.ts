@@ -148,9 +148,10 @@ export class EmbeddedVisionModel implements VisionLanguageModel {
     }
   }
 
-  /** Drops the encoded features of deleted photos (`key`: the stored media's id). */
-  forgetImages(keys: readonly string[]): void {
-    this.imageCache.forget(keys);
+  /** Drops the encoded features of deleted photos (`key`: the stored media's id), or of all photos. */
+  forgetImages(keys?: readonly string[]): void {
+    if (keys) this.imageCache.forget(keys);
+    else this.imageCache.clear();
   }
 
   get cacheStats(): EmbeddedCacheStats {
