@@ -312,3 +312,8 @@ describe('npm start with TELEGRAM_BOT_TOKEN', () => {
     }
   });
 });
+
+test('a stopped bot gives up requests still retrying a network failure, so its process can end', async () => {
+  const result = await runEntry('test/fixtures/telegram-stop-probe.ts', []);
+  assert.equal(result.code, 0, result.stderr);
+});

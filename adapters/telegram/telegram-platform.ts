@@ -57,7 +57,15 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   const retryWhileRunning = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 });
   const retryAtStart = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowHttpErrors: true });
   let starting = false;
-  bot.api.config.use((previous, method, payload, signal) => (starting ? retryAtStart : retryWhileRunning)(previous, method, payload, signal));
+  // Once stopped, what is still retrying (a typing action or a menu update whose network failed)
+  // is given up: auto-retry waits out network errors with doubling pauses and no end, which would
+  // keep a stopped process alive for up to an hour.
+  const shutdown = new AbortController();
+  bot.api.config.use((previous, method, payload, signal) => {
+    // grammy types its signal with the abort-controller polyfill's declarations; at run time it is Node's.
+    const untilShutdown = (signal ? AbortSignal.any([signal as unknown as AbortSignal, shutdown.signal]) : shutdown.signal) as unknown as NonNullable<typeof signal>;
+    return (starting ? retryAtStart : retryWhileRunning)(previous, method, payload, untilShutdown);
+  });
   // Stopping (SIGTERM) during start-up ends its requests and pauses at once.
   const startAbort = new AbortController();
   const api = withFileMethods(bot.api, options.token, options.apiRoot);
@@ -175,6 +183,7 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
       while (replays.size > 0) await Promise.all([...replays]);
       albums.flushAll();
       await inbox?.idle();
+      shutdown.abort();
     },
   };
 }
