@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions } from './checkpointer.js';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import {
   DEFAULT_SETTINGS,
@@ -141,17 +142,30 @@ export interface BeginTurnInput {
   readonly mediaRetentionMs: number;
 }
 
+export interface StoreOptions {
+  readonly now?: () => number;
+  /**
+   * Copies the write-ahead log into the database file from a worker thread instead of inside the
+   * commit that crosses SQLite's threshold (see `startWalCheckpointer`). File databases only.
+   * The main connection still checkpoints by itself once the log reaches `fallbackPages` (default
+   * 8,000 pages, 32 MB, four times the worker's default), so the log stays bounded if the worker
+   * falls behind or fails.
+   */
+  readonly backgroundCheckpoints?: boolean | (WalCheckpointerOptions & { readonly fallbackPages?: number });
+}
+
 /** All reads and writes of user data. Every multi-row write is one transaction. */
 export class Store {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #sql: Statements;
+  readonly #checkpointer: WalCheckpointer | undefined;
   /** Deleted rows may still have copies in the write-ahead log: a wipe did not complete yet. */
   #wipePending = false;
   readonly #wipeListeners = new Set<() => void>();
   readonly #mediaDeletedListeners = new Set<() => void>();
 
-  constructor(db: Database.Database, options: { now?: () => number } = {}) {
+  constructor(db: Database.Database, options: StoreOptions = {}) {
     const version = db.pragma('user_version', { simple: true });
     if (version !== LATEST_SCHEMA_VERSION) {
       throw new Error(`Store needs schema version ${LATEST_SCHEMA_VERSION}, database is at ${String(version)}; open it with openDatabase`);
@@ -159,6 +173,17 @@ export class Store {
     this.#db = db;
     this.#now = options.now ?? Date.now;
     this.#sql = prepareStatements(db);
+    const background = options.backgroundCheckpoints;
+    if (background && !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal') {
+      const settings = background === true ? {} : background;
+      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(settings.fallbackPages ?? 8000))}`);
+      this.#checkpointer = startWalCheckpointer(db.name, settings);
+    }
+  }
+
+  /** Checkpoints the background worker completed; undefined without one. */
+  get backgroundCheckpoints(): number | undefined {
+    return this.#checkpointer?.completed;
   }
 
   ensureUser(key: UserKey): UserRecord {
@@ -445,8 +470,11 @@ export class Store {
     this.#db.pragma('busy_timeout = 0');
     let wiped: boolean;
     try {
-      // An in-memory database answers busy 0 with no log at all: nothing to wipe.
-      const rows = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      // An in-memory database answers busy 0 with no log at all: nothing to wipe. The background
+      // checkpointer, if any, is held off (after the end of a checkpoint it may be running), or the
+      // log would be busy for a reason of our own.
+      const truncate = () => this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      const rows = this.#checkpointer ? this.#checkpointer.exclusive(truncate) : truncate();
       wiped = rows[0]?.busy === 0;
     } finally {
       this.#db.pragma(`busy_timeout = ${busyTimeout}`);
@@ -489,7 +517,9 @@ export class Store {
     return wiped;
   }
 
+  /** Stops the background checkpointer first, so the main connection is the last and removes the log on close. */
   close(): void {
+    this.#checkpointer?.stop();
     this.#db.close();
   }
 }
