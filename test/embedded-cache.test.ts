@@ -37,6 +37,7 @@ let plain: EmbeddedVisionModel;
 let red: Uint8Array;
 let blue: Uint8Array;
 let noise: Uint8Array;
+let modelFolder: string;
 
 /** Long enough to be worth caching; a real one is the 1,466-character accessibility prompt. */
 const SYSTEM = 'You describe photos for a blind person. Answer the question first, then say what else matters, in plain sentences.';
@@ -79,7 +80,7 @@ function assertClose(actual: Float32Array, expected: Float32Array, message: stri
 }
 
 before(async () => {
-  const modelFolder = (await writeSmolVlmModel(join(folder.path, 'tiny'))).folder;
+  modelFolder = (await writeSmolVlmModel(join(folder.path, 'tiny'))).folder;
   cached = await load(modelFolder);
   plain = await load(modelFolder, { imageCacheBytes: 0, prefixCacheBytes: 0 });
   red = await solidJpeg(64, 48, { r: 230, g: 20, b: 20 });
@@ -149,6 +150,24 @@ describe('caches of the embedded model, on a generated SmolVLM', () => {
 
     const reused = turn([photo(noise, 'media:r')], 'What is this?');
     assert.equal(await answer(cached, reused), await answer(plain, reused));
+  });
+
+  test('with image splitting, a follow-up lays out the cached frames as the processor does', async () => {
+    const [splitCached, splitPlain] = await Promise.all([load(modelFolder, { imageSplitting: true }), load(modelFolder, { imageSplitting: true, imageCacheBytes: 0, prefixCacheBytes: 0 })]);
+    try {
+      const wide = await noisyJpeg(200, 120);
+      const first = turn([photo(wide, 'media:w'), photo(red, 'media:s')], 'Compare them.');
+      assert.equal(await answer(splitCached, first, 8), await answer(splitPlain, first, 8));
+      // One frame of the tiny model is 16 rows of 32 floats; the wide photo became several.
+      assert.ok(splitCached.cacheStats.imageBytes > 2 * 16 * 32 * 4, `${splitCached.cacheStats.imageBytes} bytes of features`);
+      const runs = visionRuns;
+      const followUp = turn([photo(wide, 'media:w'), photo(red, 'media:s')], 'Which is brighter?', [['Compare them.', 'Two photos.']]);
+      assertClose(await splitCached.firstTokenScores({ messages: followUp }), await splitPlain.firstTokenScores({ messages: followUp }), 'split follow-up');
+      assert.equal(await answer(splitCached, followUp, 8), await answer(splitPlain, followUp, 8));
+      assert.equal(visionRuns - runs, 2, 'only the uncached model encoded');
+    } finally {
+      await Promise.all([splitCached.dispose(), splitPlain.dispose()]);
+    }
   });
 
   test('forgetting a photo drops its features: the next turn about it encodes again', async () => {

@@ -19,6 +19,13 @@ export interface ProcessedImages {
 
 export type EncodeImages = (inputs: Record<string, Tensor>) => Promise<Tensor>;
 
+/** One image's encoder output, and the split grid the prompt's image tokens are laid out by. */
+export interface CachedFeatures {
+  readonly features: Tensor;
+  readonly rows: number;
+  readonly cols: number;
+}
+
 const SEPARATOR = '\u0000';
 
 /**
@@ -31,7 +38,7 @@ const SEPARATOR = '\u0000';
  * model is part of every key implicitly. Images without a key (not stored by the core) are never kept.
  */
 export class ImageFeatureCache {
-  private readonly lru: ByteLru<Tensor>;
+  private readonly lru: ByteLru<CachedFeatures>;
   hits = 0;
   misses = 0;
 
@@ -55,6 +62,22 @@ export class ImageFeatureCache {
   }
 
   /**
+   * Every image's cached features, when all the request's images are cached: the caller can then
+   * skip preprocessing the images too (their grid is here) and hand these to generate.
+   */
+  cachedAll(images: readonly KeyedImage[]): { readonly images: CachedFeatures[]; readonly features: Tensor } | undefined {
+    if (this.lru.maxBytes <= 0 || images.length === 0 || images.some((image) => image.key === undefined)) return undefined;
+    const found: CachedFeatures[] = [];
+    for (const image of images) {
+      const entry = this.lru.get(entryKey(image.key!, image.data));
+      if (!entry) return undefined;
+      found.push(entry);
+    }
+    this.hits += found.length;
+    return { images: found, features: found.length === 1 ? found[0]!.features : cat(found.map((entry) => entry.features), 0) };
+  }
+
+  /**
    * The image features for the whole request, in the order generate merges them, encoding only the
    * images not cached. Undefined when nothing here can be cached (no keys) or the processor's layout
    * is not the one expected: the caller then lets generate encode as usual.
@@ -69,7 +92,7 @@ export class ImageFeatureCache {
       const count = frames[index]!;
       const end = start + count;
       const key = image.key === undefined ? undefined : entryKey(image.key, image.data);
-      let features = key === undefined ? undefined : this.lru.get(key);
+      let features = key === undefined ? undefined : this.lru.get(key)?.features;
       if (features) {
         this.hits += 1;
       } else {
@@ -84,7 +107,8 @@ export class ImageFeatureCache {
             : {}),
         });
         if (features.dims[0] !== count) return undefined;
-        if (key !== undefined) this.lru.set(key, features, byteLength(features));
+        const grid = { rows: processed.rows?.[0]?.[index] ?? 0, cols: processed.cols?.[0]?.[index] ?? 0 };
+        if (key !== undefined) this.lru.set(key, { features, ...grid }, byteLength(features));
       }
       parts.push(features);
       start = end;

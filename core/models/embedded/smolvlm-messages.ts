@@ -39,3 +39,40 @@ export function toSmolVlmPrompt(messages: readonly ChatMessage[], maxImages: num
   }
   return { messages: converted, images, imageKeys };
 }
+
+/** The Idefics3 processor's image placeholder tokens and how many feature rows one frame takes. */
+export interface ImageTokenLayout {
+  readonly imageToken: string;
+  readonly fakeTokenAroundImage: string;
+  readonly globalImageToken: string;
+  readonly imageSeqLen: number;
+}
+
+/**
+ * Replaces each `<image>` of a templated prompt by the token run the Idefics3 processor writes for
+ * an image split into `rows` × `cols` frames (0 × 0: not split), exactly as its `_call` does; used
+ * when an image's features are cached, so the image need not be decoded and resized again only to
+ * learn its grid. Transcribed from transformers.js 4.3.1 (processing_idefics3.js); the cache test
+ * compares the result with the processor's.
+ */
+export function expandImageTokens(text: string, grids: readonly { rows: number; cols: number }[], layout: ImageTokenLayout): string {
+  const { imageToken, fakeTokenAroundImage: fake, globalImageToken: global, imageSeqLen } = layout;
+  const run = imageToken.repeat(imageSeqLen);
+  const single = `${fake}${global}${run}${fake}`;
+  const parts = text.split(imageToken);
+  if (parts.length - 1 !== grids.length) throw new ModelError('unsupported-input', 'The prompt and its images do not match.');
+  let expanded = parts[0]!;
+  grids.forEach(({ rows, cols }, index) => {
+    let tokens = single;
+    if (rows > 0 || cols > 0) {
+      tokens = '';
+      for (let row = 1; row <= rows; row += 1) {
+        for (let col = 1; col <= cols; col += 1) tokens += `${fake}<row_${row}_col_${col}>${run}`;
+        tokens += '\n';
+      }
+      tokens += `\n${single}`;
+    }
+    expanded += tokens + parts[index + 1]!;
+  });
+  return expanded;
+}
