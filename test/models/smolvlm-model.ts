@@ -264,7 +264,10 @@ function buildDecoder(d: SmolVlmDimensions, layers: Layers, endOfUtteranceId: nu
     const query = layers.reshape(rotate(headsFirst('q_proj', heads)), [0, kvHeads, groups, -1, headDim]);
     const presentKey = g.op('Concat', [`past_key_values.${layer}.key`, rotate(headsFirst('k_proj', kvHeads))], { axis: attribute.int(2) }, `present.${layer}.key`);
     const presentValue = g.op('Concat', [`past_key_values.${layer}.value`, headsFirst('v_proj', kvHeads)], { axis: attribute.int(2) }, `present.${layer}.value`);
-    const keyTransposed = g.op('Unsqueeze', [layers.transpose(presentKey, [0, 1, 3, 2]), g.int64s([2])]);
+    // Unsqueeze first, so the Transpose feeds the MatMul directly: onnxruntime folds it into the MatMul
+    // (FusedMatMul transB) instead of copying the whole key cache at every step. The real export's
+    // attention reads the cache without that copy too.
+    const keyTransposed = layers.transpose(g.op('Unsqueeze', [presentKey, g.int64s([2])]), [0, 1, 2, 4, 3]);
     const scores = g.op('MatMul', [g.op('Mul', [query, g.scalarFloat(1 / Math.sqrt(headDim))]), keyTransposed]);
     const probabilities = g.op('Softmax', [g.op('Add', [scores, maskBias])], { axis: attribute.int(-1) });
     const context = g.op('MatMul', [probabilities, g.op('Unsqueeze', [presentValue, g.int64s([2])])]);
