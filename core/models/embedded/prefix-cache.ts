@@ -69,6 +69,8 @@ export class PrefixCache {
         .filter((name) => name.startsWith('past_key_values.'))
         .map((name) => past![name]!.dims.at(-2));
       if (lengths.length === 0 || lengths.some((length) => length !== prefix.length)) return undefined;
+      // generate disposes GPU-held cache tensors it replaces (WebGPU only): those cannot be shared.
+      if (Object.values(past).some((tensor) => tensor.location === 'gpu-buffer')) return undefined;
       this.lru.set(key, past, Object.values(past).reduce((sum, tensor) => sum + byteLength(tensor), 0));
     }
     return new DynamicCache({ ...past });
