@@ -5,7 +5,7 @@
  * and the header says which one.
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Assistant, silentLogger, type IncomingTurn } from '../core/index.js';
 import { DEFAULT_IMAGE_LIMITS, preprocessImage } from '../core/media/index.js';
@@ -16,6 +16,7 @@ import { encodeOggOpus, voiceLike } from '../test/helpers/audio.js';
 import { noisyJpeg } from '../test/helpers/images.js';
 import { makeTempFolder } from '../test/helpers/temp-folder.js';
 import { measureModels, type ModelFigures } from './model-bench.js';
+import { decodeRateTable, measureRealTurns, realTurnTable } from './real-turn-bench.js';
 import { measureAudio } from './audio-bench.js';
 import { measureDiscord } from './discord-bench.js';
 import { measureMemory, memoryTable } from './memory-bench.js';
@@ -223,7 +224,7 @@ const PARTS = {
   memory: 'peak memory of 500 photo messages at once and of image bombs, each in a fresh process',
   openai: 'the OpenAI-compatible backend against a fake server streaming at full speed',
   reading: 'reading text in photos (beside the raw engine), the photo quality check, colours and barcodes',
-  model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU',
+  model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU: the old question-only figures, then the real turn with the caches off and on',
   speech: 'the embedded speech model (whisper-base structure, random weights) on the CPU',
 } as const;
 type Part = keyof typeof PARTS;
@@ -339,6 +340,14 @@ async function runBench(parts: ReadonlySet<Part>): Promise<void> {
     if (parts.has('model')) {
       console.log('');
       printTable(modelTable(await measureModels(folder.path)));
+      // The turn the assistant really sends: system prompt, history, question and photo, at the
+      // real tokenizer's lengths, with the caches off and on.
+      const photo = (await preprocessImage(await noisyJpeg(4000, 3000), DEFAULT_IMAGE_LIMITS)).data;
+      const turns = await measureRealTurns(folder.path, photo);
+      console.log(`\nLoad average while measuring: ${loadavg().map((value) => value.toFixed(1)).join(', ')}`);
+      printTable(realTurnTable(turns));
+      console.log('');
+      printTable(decodeRateTable(turns));
     }
     if (parts.has('speech')) {
       console.log('');
