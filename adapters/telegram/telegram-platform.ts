@@ -61,11 +61,12 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   // is given up: auto-retry waits out network errors with doubling pauses and no end, which would
   // keep a stopped process alive for up to an hour.
   const shutdown = new AbortController();
-  bot.api.config.use((previous, method, payload, signal) => {
-    // grammy types its signal with the abort-controller polyfill's declarations; at run time it is Node's.
-    const untilShutdown = (signal ? AbortSignal.any([signal as unknown as AbortSignal, shutdown.signal]) : shutdown.signal) as unknown as NonNullable<typeof signal>;
-    return (starting ? retryAtStart : retryWhileRunning)(previous, method, payload, untilShutdown);
-  });
+  bot.api.config.use((previous, method, payload, signal) =>
+    // A call with a signal of its own (the runner's getUpdates) is ended by its owner; the others
+    // (replies, typing, menus) by the stop. grammy types signals with the abort-controller
+    // polyfill's declarations, and the polyfill's signals cannot be combined with Node's.
+    (starting ? retryAtStart : retryWhileRunning)(previous, method, payload, signal ?? (shutdown.signal as unknown as NonNullable<typeof signal>)),
+  );
   // Stopping (SIGTERM) during start-up ends its requests and pauses at once.
   const startAbort = new AbortController();
   const api = withFileMethods(bot.api, options.token, options.apiRoot);
