@@ -1,16 +1,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { ModelError, type ModelErrorKind } from '../core/models/model-error.js';
 import { barcodeFormatName, parseBarcodeContent } from '../core/models/barcodes/barcode-content.js';
 import { ZxingBarcodeScanner } from '../core/models/barcodes/zxing-barcode-scanner.js';
 import type { Barcode } from '../core/perception/barcode-scanner.js';
 import { photographCode, writeCode } from './helpers/barcode-images.js';
+import { runEntry } from './helpers/run-cli.js';
 
 // No network, in this process: fetch is replaced before any zxing module is loaded (the scanner
 // and the code writer import zxing-wasm only at first use; the imports above load none of it), and
@@ -21,7 +20,6 @@ globalThis.fetch = async (input: string | URL | Request): Promise<Response> => {
   throw new Error('The barcode tests must not touch the network');
 };
 
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'barcodes-'));
 after(() => fs.rmSync(folder, { recursive: true, force: true }));
 
@@ -197,43 +195,10 @@ interface ChildReport {
  * Scans `photo` in a new Node process whose fetch records its calls and fails, installed before
  * anything of zxing is loaded: `product` with the scanner, `bare` with zxing-wasm as it comes.
  */
-function scanInFreshProcess(photo: string, mode: 'product' | 'bare'): Promise<ChildReport> {
-  const script = `
-    const fetchCalls = [];
-    globalThis.fetch = async (input) => { fetchCalls.push(String(input?.url ?? input)); throw new Error('offline'); };
-    const photo = new Uint8Array(await (await import('node:fs/promises')).readFile(process.argv[1]));
-    const report = { fetchCalls };
-    try {
-      if (process.argv[2] === 'product') {
-        const { ZxingBarcodeScanner } = await import(${JSON.stringify(path.join(REPOSITORY, 'core/models/barcodes/zxing-barcode-scanner.ts'))});
-        report.found = await new ZxingBarcodeScanner().scan(photo);
-      } else {
-        const { readBarcodes } = await import('zxing-wasm/reader');
-        report.found = await readBarcodes(photo);
-      }
-    } catch (error) {
-      report.error = String(error);
-    }
-    process.stdout.write(JSON.stringify(report));
-  `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, photo, mode], {
-      cwd: REPOSITORY,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`The child exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as ChildReport);
-    });
-  });
+async function scanInFreshProcess(photo: string, mode: 'product' | 'bare'): Promise<ChildReport> {
+  const result = await runEntry('test/fixtures/scan-offline.ts', [photo, mode]);
+  if (result.code !== 0) throw new Error(`The child exited with ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as ChildReport;
 }
 
 test('a fresh process scans without calling fetch, where zxing-wasm as it comes would fetch from its CDN', async () => {
