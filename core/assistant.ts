@@ -33,8 +33,8 @@ export interface AssistantDependencies {
   /** Voice questions; without it a voice note gets a message saying to type instead. */
   readonly voice?: VoiceDependencies;
   /**
-   * The engines that look at a photo without the vision model (text, barcodes); photo quality and
-   * colours need none. Without a text reader `/read` says it cannot read.
+   * The engines that look at a photo without the vision model (quality, text, barcodes); colours
+   * need none. Without a text reader the vision model is asked to read.
    */
   readonly perception?: PerceptionTools;
   /** IANA time zone for today's date in the prompt; the system's when absent. */
@@ -289,10 +289,8 @@ export class Assistant {
       answer = reading.text;
     }
     if (coaching) yield { type: 'notice', text: coaching };
-    let index = 0;
-    for (const text of splitForDelivery(answer, options.maxPartLength)) {
+    for (const [index, text] of splitForDelivery(answer, options.maxPartLength).entries()) {
       yield { type: 'answer', role: index === 0 ? 'gist' : 'detail', text, turnId };
-      index += 1;
     }
     this.dependencies.store.completeTurn(turnId, answer, context.event);
     log.info({ turnId, intent, photos: media.length, reusedPhoto: question.media.length === 0 || undefined, answerChars: answer.length }, 'photo read without the model');
@@ -356,10 +354,12 @@ export class Assistant {
     for (const [index, image] of images.entries()) {
       try {
         let found: PhotoFindings | undefined;
-        const prepared = await fetchAndPreprocessImage(() => image.fetch(), this.dependencies.limits.image, async (original) => {
+        const inspect = async (original: Uint8Array): Promise<void> => {
           // Colours come from the stored copy; reading text is what costs, so only when it is used.
           found = await perceivePhoto(original, tools, { log: context.log, readText: intent !== 'colour', ...(signal ? { signal } : {}) });
-        });
+        };
+        const looks = tools.assessQuality !== undefined || tools.textReader !== undefined || tools.barcodeScanner !== undefined;
+        const prepared = await fetchAndPreprocessImage(() => image.fetch(), this.dependencies.limits.image, looks ? inspect : undefined);
         media.push({
           mediaType: prepared.mediaType,
           width: prepared.width,
@@ -380,7 +380,7 @@ export class Assistant {
   }
 
   private async *answer(context: TurnContext, model: VisionLanguageModel, question: Question): AsyncGenerator<ReplyPart, TurnOutcome> {
-    const { turnId, settings, prompt, media } = this.beginTurn(context, model, question);
+    const { turnId, settings, prompt } = this.beginTurn(context, model, question);
     const { options, log } = context;
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
@@ -478,7 +478,7 @@ export class Assistant {
     context: TurnContext,
     model: VisionLanguageModel,
     question: Question,
-  ): { turnId: number; settings: UserSettings; prompt: BuiltPrompt; media: MediaRecord[] } {
+  ): { turnId: number; settings: UserSettings; prompt: BuiltPrompt } {
     const { limits } = this.dependencies;
     const { language } = context;
     const located = this.locateTurn(context, question);
@@ -515,7 +515,7 @@ export class Assistant {
       },
       'turn started',
     );
-    return { turnId, settings, prompt, media };
+    return { turnId, settings, prompt };
   }
 
   /** The conversation a turn continues, and the turn it replies to when the user used the reply feature. */

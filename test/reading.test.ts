@@ -190,7 +190,7 @@ describe('/read through Telegram', () => {
     await telegram.messages(1, aliceChat.id, 30_000);
     telegram.telegram.sendText({ chat: aliceChat, from: alice, text: '/mydata' });
     const myData = (await telegram.messages(2, aliceChat.id, 30_000)).at(-1)!;
-    assert.match(myData, /A photo, \d+ by \d+ pixels, with the text and barcodes I read in it, deleted automatically at/);
+    assert.match(myData, /A photo, \d+ by \d+ pixels, with what I read and noticed in it, deleted automatically at/);
     assert.match(myData, /You asked: \/read\nI answered: PARACETAMOL/);
     telegram.telegram.sendText({ chat: aliceChat, from: alice, text: '/forget' });
     await telegram.messages(3, aliceChat.id, 30_000);

@@ -58,7 +58,7 @@ const storedData: StoredDataPhrases = {
     `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,
   conversation: (position, startedAt, current) => `Conversation ${position}, started ${startedAt}, ${current ? 'current' : 'ended'}.`,
   photo: (width, height, deletedAt, withFindings) =>
-    `A photo, ${width} by ${height} pixels${withFindings ? ', with the text and barcodes I read in it' : ''}, deleted automatically at ${deletedAt}.`,
+    `A photo, ${width} by ${height} pixels${withFindings ? ', with what I read and noticed in it' : ''}, deleted automatically at ${deletedAt}.`,
   question: (source, text) =>
     `${source === 'voice' ? 'You said' : source === 'forwarded' ? 'You forwarded' : 'You asked'}: ${text || '(a photo without a question)'}`,
   answer: (status, text) =>

@@ -113,7 +113,7 @@ const storedData: StoredDataPhrases = {
   totals: (conversations, questions, photos) => `共 ${conversations} 段对话，${questions} 个问题，${photos} 张保存的照片。`,
   conversation: (position, startedAt, current) => `第 ${position} 段对话，开始于 ${startedAt}，${current ? '进行中' : '已结束'}。`,
   photo: (width, height, deletedAt, withFindings) =>
-    `一张照片，${width} 乘 ${height} 像素${withFindings ? '，连同我从中读出的文字和条码' : ''}，将于 ${deletedAt} 自动删除。`,
+    `一张照片，${width} 乘 ${height} 像素${withFindings ? '，连同我从中读出和注意到的内容' : ''}，将于 ${deletedAt} 自动删除。`,
   question: (source, text) => `${source === 'voice' ? '你说' : source === 'forwarded' ? '你转发了' : '你问'}：${text || '（一张没有问题的照片）'}`,
   answer: (status, text) => (status === 'done' ? `我的回答：${text}` : status === 'failed' ? '这个回答失败了。' : '这个回答没有完成。'),
   closing: '要删除全部信息，请发送 /forget。',
