@@ -1,4 +1,7 @@
-/** Voice notes to 16 kHz mono samples for speech models, all in-process (WebAssembly decoders). */
+/**
+ * Voice notes to 16 kHz mono samples for speech models, and spoken replies to Ogg/Opus voice
+ * notes, all in-process (WebAssembly codecs).
+ */
 export type { AudioErrorKind } from './audio-error.js';
 export { AudioError, isAudioError } from './audio-error.js';
 export type { AudioLimits, DecodedAudio } from './decode-audio.js';
@@ -7,3 +10,5 @@ export type { AudioFormat } from './detect-format.js';
 export type { Loudness } from './loudness.js';
 export { isSilent, measureLoudness, MIN_ACTIVE_SECONDS, SPEECH_THRESHOLD_DBFS } from './loudness.js';
 export { downmixToMono, resample } from './resample.js';
+export type { EncodedVoiceNote, VoiceNoteOptions } from './voice-note.js';
+export { DEFAULT_VOICE_BITRATE, encodeVoiceNote } from './voice-note.js';
