@@ -7,6 +7,7 @@ import {
   type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import { PlatformError, type ChannelCapabilities, type ReplyChannel } from '../../core/index.js';
+import { postVoiceMessage } from './voice-message.js';
 
 /** Discord's limit is 2000 characters; the margin absorbs counting differences. */
 export const DISCORD_PART_LENGTH = 1900;
@@ -19,8 +20,8 @@ const CHANNEL: ChannelCapabilities = { maxPartLength: DISCORD_PART_LENGTH, typin
 
 /**
  * Answers a message in its channel: the first part as a reply to the question, the rest as
- * messages, drafts by editing one message. Where the bot may not write, the person is answered by
- * DM instead (the private fallback).
+ * messages, a voice message replying to the question too, drafts by editing one message. Where
+ * the bot may not write, the person is answered by DM instead (the private fallback).
  */
 export function messageReplyChannel(message: Message): ReplyChannel {
   const { channel } = message;
@@ -34,6 +35,10 @@ export function messageReplyChannel(message: Message): ReplyChannel {
             ? channel.send({ content: text, allowedMentions: NO_PINGS })
             : Promise.reject(new PlatformError('forbidden', 'The channel does not take messages.')),
       );
+      return { id: sent.id };
+    },
+    async sendVoice(note) {
+      const sent = await translateErrors(() => postVoiceMessage(message.client, message.channelId, note, message.id));
       return { id: sent.id };
     },
     async showTyping() {
@@ -67,16 +72,38 @@ function directMessageChannel(message: Message): ReplyChannel {
       const sent = await translateErrors(() => message.author.send({ content: text, allowedMentions: NO_PINGS }));
       return { id: sent.id };
     },
+    async sendVoice(note) {
+      const sent = await translateErrors(async () => postVoiceMessage(message.client, (await message.author.createDM()).id, note));
+      return { id: sent.id };
+    },
   };
 }
 
-/** Answers an interaction that was deferred: the first part fills the reply, the rest follow. */
+/**
+ * Answers an interaction that was deferred: the first part fills the reply, the rest follow.
+ *
+ * Discord takes no voice message as an interaction response or follow-up (those allow only the
+ * ephemeral, embed and notification flags), so a public answer's voice message is posted in the
+ * interaction's channel as the bot's own message. That needs the bot in the channel with the
+ * right to post voice messages, which an interaction alone does not; where it is refused, the
+ * core hears `forbidden` and the text answer still arrives. A private (ephemeral) answer gets no
+ * voice: a channel message would show everyone what was meant for one person.
+ */
 export function interactionReplyChannel(
   interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction,
   ephemeral: boolean,
 ): ReplyChannel {
   let first = true;
+  const voice: Pick<ReplyChannel, 'sendVoice'> = ephemeral
+    ? {}
+    : {
+        async sendVoice(note) {
+          const sent = await translateErrors(() => postVoiceMessage(interaction.client, interaction.channelId, note));
+          return { id: sent.id };
+        },
+      };
   return {
+    ...voice,
     capabilities: { maxPartLength: DISCORD_PART_LENGTH, replyToQuestion: false },
     async sendText(text) {
       const sent = await translateErrors(() =>
@@ -90,11 +117,19 @@ export function interactionReplyChannel(
   };
 }
 
+const FORBIDDEN_CODES = new Set<number>([
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.MissingAccess,
+  RESTJSONErrorCodes.YouCannotSendVoiceMessagesInThisChannel,
+]);
+
 async function translateErrors<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) {
+    // Missing access: a channel the bot cannot see (an interaction reaches it from anywhere). The
+    // voice-message refusals: no right to send them here, or a channel that takes none.
+    if (error instanceof DiscordAPIError && FORBIDDEN_CODES.has(Number(error.code))) {
       throw new PlatformError('forbidden', error.message, { cause: error });
     }
     if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {

@@ -49,10 +49,10 @@ export interface FakeGuild {
   readonly botPermissions?: bigint;
 }
 
-/** Enough to read, answer with text and files, and take slash commands; nothing administrative. */
+/** Enough to read, answer with text, files and voice messages, and take slash commands; nothing administrative (@everyone's defaults). */
 export const defaultBotPermissions = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.SendMessagesInThreads
   | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.AddReactions
-  | PermissionFlagsBits.UseApplicationCommands;
+  | PermissionFlagsBits.UseApplicationCommands | PermissionFlagsBits.SendVoiceMessages;
 
 export interface GuildState {
   readonly id: string;

@@ -10,6 +10,7 @@ import {
 import {
   Answer, apiErrors, fieldError, noContent, type ApiRequest, type AttachmentDelivery, type RestRouter, type StoredAttachment, type UploadedFile,
 } from './fake-discord-wire.js';
+import { isVoiceMessage, refuseVoiceFlag, validateVoiceMessage, voiceErrors } from './fake-discord-voice.js';
 
 /**
  * What the fake Discord knows (users, channels and their messages, commands, interactions) and
@@ -191,7 +192,9 @@ class RestRoutes {
   createMessage({ params, body, files }: ApiRequest): APIMessage {
     const channel = this.state.requireChannel(params.channelId ?? '');
     const request = (body ?? {}) as MessageBody;
-    requirePermissions(channel, files.length > 0 ? PermissionFlagsBits.SendMessages | PermissionFlagsBits.AttachFiles : PermissionFlagsBits.SendMessages);
+    const voice = isVoiceMessage(request) ? PermissionFlagsBits.SendVoiceMessages : 0n;
+    requirePermissions(channel, (files.length > 0 ? PermissionFlagsBits.SendMessages | PermissionFlagsBits.AttachFiles : PermissionFlagsBits.SendMessages) | voice);
+    if (voice) validateVoiceMessage(request, files);
     const attachments = this.uploadedAttachments(files, request);
     const reference = replyReference(channel, request);
     const message = messagePayload({
@@ -211,6 +214,7 @@ class RestRoutes {
     const channel = this.state.requireChannel(params.channelId ?? '');
     const existing = channel.messages.get(params.messageId ?? '') ?? raise(apiErrors.unknownMessage());
     if (existing.author.id !== this.state.botUser.id) throw apiErrors.notAuthor();
+    if (isVoiceMessage(existing)) throw voiceErrors.cannotBeEdited();
     const request = (body ?? {}) as MessageBody;
     const edited: APIMessage = { ...existing, ...messageFields(request, this.uploadedAttachments(files, request), existing), edited_timestamp: isoTimestamp() };
     channel.messages.set(edited.id, edited);
@@ -300,6 +304,7 @@ class RestRoutes {
   editWebhookMessage(request: ApiRequest): APIMessage {
     const { interaction, message, isOriginal } = this.webhookMessage(request);
     const edit = (request.body ?? {}) as MessageBody;
+    refuseVoiceFlag(edit);
     const fields = messageFields(edit, this.uploadedAttachments(request.files, edit), message);
     const edited: APIMessage = { ...message, ...fields, flags: (fields.flags ?? 0) & ~MessageFlags.Loading, edited_timestamp: isoTimestamp() };
     if (isOriginal) interaction.original = edited;
@@ -334,6 +339,7 @@ class RestRoutes {
 
   /** Interaction responses are webhook messages: no channel permission applies, and only they may be ephemeral. */
   private interactionMessage(interaction: InteractionRecord, body: MessageBody, files: readonly UploadedFile[], type: MessageType): APIMessage {
+    refuseVoiceFlag(body);
     const loading = ((body.flags ?? 0) & MessageFlags.Loading) !== 0;
     const fields = loading ? { content: '', flags: body.flags ?? 0 } : messageFields(body, this.uploadedAttachments(files, body), undefined);
     return messagePayload({
@@ -355,7 +361,7 @@ class RestRoutes {
       const meta = body.attachments?.find((entry) => String(entry.id) === index);
       const attachment = this.state.storeAttachment(file.bytes, {
         filename: meta?.filename ?? file.name, contentType: file.contentType,
-        ...(meta?.description !== undefined && { description: meta.description }), ...(meta?.duration_secs !== undefined && { durationSecs: meta.duration_secs }),
+        ...(meta?.description !== undefined && { description: meta.description }), ...(meta?.duration_secs !== undefined && { durationSecs: meta.duration_secs }), ...(meta?.waveform !== undefined && { waveform: meta.waveform }),
       });
       return { ...attachment, bytes: file.bytes };
     });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { BotCommand, Chat, Message, MessageEntity, Update, UserFromGetMe } from 'grammy/types';
 import { downloadLimitBytes, TelegramState, UpdateQueue, type InjectedMessage, type MessageInput, type StoredFile } from './fake-telegram-updates.js';
+import { voiceContent } from './fake-telegram-voice.js';
 import { ApiFailure, decodeBody, defaultDescriptions, isUploadedFile, numberParam, objectParam, respond, stringParam, stripHtml, withoutUndefined, type Params } from './fake-telegram-wire.js';
 
 export { detectEntities, forwardedFrom, groupChat, privateChat, supergroupChat, telegramUser } from './fake-telegram-updates.js';
@@ -71,6 +72,10 @@ export interface FakeTelegram {
   /** The next `times` calls of `method` lose their connection without an answer. */
   dropNext(method: string, times?: number): void;
   failNextDownload(failure?: DownloadFailureOptions): void;
+  /** From now on, voice notes to this person's private chat are refused, as a Premium user may choose. */
+  forbidVoiceMessages(userId: number): void;
+  /** The bytes behind a file id: what the bot uploaded (a sent voice note's `voice.file_id`) or a user sent. */
+  fileBytes(fileId: string): Uint8Array | undefined;
   /** Messages the bot sent (sendMessage, sendPhoto, ...), in order, as last edited; deleted ones stay. */
   sentMessages(chatId?: number): Message[];
   chatActions(chatId: number): string[];
@@ -103,6 +108,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const faults = new Map<string, Array<ApiFailure | 'drop'>>();
   const downloadFaults: DownloadFailureOptions[] = [];
   const commands = new Map<string, BotCommand[]>();
+  const voiceForbiddenBy = new Set<number>();
 
   const injectMessage = (input: MessageInput, content: Partial<Message>): InjectedMessage => {
     const message = state.userMessage(input, content);
@@ -239,8 +245,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
     sendvoice: (params) => {
       const chat = chatOf(params);
-      const voice = state.voiceOf(fileOf(params, 'voice').bytes, numberParam(params, 'duration') ?? 1);
-      return botMessage(chat, params, { voice, ...captionOf(params) });
+      return botMessage(chat, params, { ...voiceContent(state, chat, fileOf(params, 'voice'), params, voiceForbiddenBy), ...captionOf(params) });
     },
     deletemessage: (params) => {
       ownMessage(params, 'Bad Request: message to delete not found');
@@ -363,6 +368,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       faults.set(method.toLowerCase(), [...(faults.get(method.toLowerCase()) ?? []), ...Array<'drop'>(times).fill('drop')]);
     },
     failNextDownload: (failure = {}) => void downloadFaults.push(failure),
+    forbidVoiceMessages: (userId) => void voiceForbiddenBy.add(userId),
+    fileBytes: (fileId) => state.fileById(fileId)?.bytes,
     sentMessages: (chatId) => sent.filter((message) => chatId === undefined || message.chat.id === chatId),
     chatActions: (chatId) => calls
       .filter((call) => call.method.toLowerCase() === 'sendchataction' && call.errorCode === undefined && numberParam(call.params, 'chat_id') === chatId)
