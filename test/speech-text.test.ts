@@ -95,6 +95,8 @@ test('English times and dates', () => {
     ['10am', 'ten a.m.'],
     ['at 10 a.m. tomorrow', 'at ten a.m. tomorrow'],
     ['Opens 9:00 AM.', 'Opens nine a.m.'],
+    ['Open 9:00-17:00.', "Open nine o'clock to seventeen hundred."],
+    ['Open 9:00 AM - 5:30 PM.', 'Open nine a.m. to five thirty p.m.'],
     ['2026-12-02', 'December 2, 2026'],
     // Both parts could be the month: said in the order written, without "slash".
     ['12/03/2026', '12 3 2026'],
@@ -112,6 +114,7 @@ test('English abbreviations', () => {
     ["St. Paul's is on Main St. near Elm Dr. Then go.", "Saint Paul's is on Main Street near Elm Drive. Then go."],
     ['approx. 5 km', 'approximately 5 kilometers'],
     ['fruit, e.g. apples', 'fruit, for example apples'],
+    ['E.g. this one', 'For example this one'],
     ['fruit, i.e., apples', 'fruit, that is, apples'],
     ['apples, pears, etc. Then more.', 'apples, pears, et cetera. Then more.'],
     ['apples, pears, etc.', 'apples, pears, et cetera.'],
@@ -198,6 +201,9 @@ test('Chinese units, times, dates and counts', () => {
     ['2026年12月2日', '二零二六年十二月二日'],
     ['2026-12-02', '二零二六年十二月二日'],
     ['2020-2021年', '二零二零到二零二一年'],
+    ['营业时间8:00-17:00。', '营业时间八点到十七点。'],
+    ['12月1日-12月5日', '十二月一日到十二月五日'],
+    ['每次1-2片', '每次一到两片'],
     ['每天 2 次', '每天两次'],
     ['2 kg', '两公斤'],
     ['第2名', '第二名'],
@@ -244,6 +250,11 @@ test('other languages get only language-neutral cleanup; numbers are left to the
   // Regional codes count as their language.
   assert.equal(textForSpeech('$1', 'en-GB'), '1 dollar');
   assert.equal(textForSpeech('¥5', 'zh-CN'), '五元');
+});
+
+test('a symbol removed never leaves a pair for a second pass to read differently', () => {
+  assertCases('en', [['5 ~ km/h', '5 kilometers per hour']]);
+  assertCases('zh', [['5 ~ km/h', '五公里每小时']]);
 });
 
 test('never empty from non-empty text', () => {

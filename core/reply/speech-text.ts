@@ -17,21 +17,38 @@
  *
  * Rules are small tables (units, currencies, abbreviations) and run in a fixed order: the more
  * specific pattern first (a phone number before a range, a time before a ratio, money before
- * units). Every rule's output contains no digit-symbol pattern that another rule would read
- * again, which keeps the function idempotent.
+ * units). A rule writes words, or digits with no symbol left beside them, so what it wrote
+ * is not read again by a later rule or a second call.
  */
 
 type Language = 'en' | 'zh' | 'other';
 
+/**
+ * Removing a symbol can bring a number and a unit together that a rule then reads differently
+ * ("5 ~ km/h"), so passes repeat until nothing changes, as in `toSpeechFriendly`. Ordinary
+ * replies settle in one pass; the cap only guards against a rule we got wrong.
+ */
+const MAXIMUM_PASSES = 4;
+
 export function textForSpeech(text: string, language: string): string {
   const kind = languageKind(language);
+  let current = text;
+  for (let pass = 0; pass < MAXIMUM_PASSES; pass += 1) {
+    const next = speakOnce(current, kind);
+    if (next === current) break;
+    current = next;
+  }
+  // A rule that ate everything would leave the listener with silence; the text as written is better.
+  return current.trim() === '' ? text : current;
+}
+
+function speakOnce(text: string, kind: Language): string {
   const urls: string[] = [];
-  let spoken = kind === 'other' ? text : maskAddresses(text, kind, urls);
+  let spoken = text.replace(/[ \t]+/g, ' ');
+  if (kind !== 'other') spoken = maskAddresses(spoken, kind, urls);
   if (kind === 'en') spoken = englishRules(spoken);
   if (kind === 'zh') spoken = chineseRules(spoken);
-  spoken = tidy(neutralCleanup(spoken)).replace(MASKED_ADDRESS, (whole, index: string) => urls[index.charCodeAt(0) - MASK_BASE] ?? whole);
-  // A rule that ate everything would leave the listener with silence; the text as written is better.
-  return spoken.trim() === '' ? text : spoken;
+  return tidy(neutralCleanup(spoken)).replace(MASKED_ADDRESS, (whole, index: string) => urls[index.charCodeAt(0) - MASK_BASE] ?? whole);
 }
 
 function languageKind(language: string): Language {
@@ -45,15 +62,18 @@ function languageKind(language: string): Language {
 /** "1,299.00", "3.5", "12": thousands separators are kept for English, where espeak reads them. */
 const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
 /**
- * A number not glued to a word, a decimal point or another number before it ("A4", "v1.2.3").
- * "Word" here means an alphabet (Latin, Greek, Cyrillic), not \p{L}: Chinese characters are
- * letters too, yet "服用3.5mg" and "下午2:00" are numbers touching a Chinese word.
+ * Letters of the alphabets whose words are spaced. Not \p{L}: Chinese characters are letters
+ * too, yet "服用3.5mg" and "下午2:00" are numbers touching a Chinese word, not part of one.
  */
-const NUMBER_START = String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.,])`;
+const ALPHABET = String.raw`\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}`;
+/**
+ * A number not glued to a word, a decimal point or another number before it ("A4", "v1.2.3").
+ */
+const NUMBER_START = String.raw`(?<![${ALPHABET}\p{N}.,])`;
 /** What may join the two ends of a range: "5-10", "5 – 10", "5~10" (Chinese), "5 to 10". */
 const RANGE_JOIN = String.raw`\s?[-–~～]\s?|\s(?:to|到|至)\s|[到至]`;
 const QUANTITY = String.raw`(${NUMBER})(?:(${RANGE_JOIN})(${NUMBER}))?`;
-const NOT_WORD_AFTER = String.raw`(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])`;
+const NOT_WORD_AFTER = String.raw`(?![${ALPHABET}\p{N}])`;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -173,7 +193,7 @@ const CURRENCY_SYMBOL = `(?:${alternation(Object.keys(CURRENCY_SYMBOLS))})`;
 const MAGNITUDE = `(?:${alternation(Object.keys(MAGNITUDES).filter((word) => !WORD_MAGNITUDES.has(word)))}|\\s(?:${alternation(WORD_MAGNITUDES)}))`;
 /** "$5", "-$5", "$5m", "$5-10", "$5 - $10", "$5 to $10". */
 const MONEY_BY_SYMBOL = new RegExp(
-  String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])([-−]?)(${CURRENCY_SYMBOL})\s?(${NUMBER})(${MAGNITUDE})?${NOT_WORD_AFTER}` +
+  String.raw`(?<![${ALPHABET}\p{N}])([-−]?)(${CURRENCY_SYMBOL})\s?(${NUMBER})(${MAGNITUDE})?${NOT_WORD_AFTER}` +
     String.raw`(?:(${RANGE_JOIN})\2?\s?(${NUMBER})(${MAGNITUDE})?${NOT_WORD_AFTER})?`,
   'gu',
 );
@@ -327,7 +347,7 @@ const UNIT_BY_SYMBOL = new Map(UNITS.flatMap((unit) => unit.symbols.map((symbol)
 const UNIT_SYMBOL = alternation(UNIT_BY_SYMBOL.keys());
 /** "3.5 mg", "5-10 mg", "1 mg", "120 km/h", "0.5 mg/kg": a second unit after "/" is "per". */
 const QUANTITY_WITH_UNIT = new RegExp(
-  String.raw`${NUMBER_START}${QUANTITY}(\s?)(${UNIT_SYMBOL})(?:\/(${UNIT_SYMBOL}))?(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}/])`,
+  String.raw`${NUMBER_START}${QUANTITY}(\s?)(${UNIT_SYMBOL})(?:\/(${UNIT_SYMBOL}))?(?![${ALPHABET}\p{N}/])`,
   'gu',
 );
 
@@ -366,11 +386,11 @@ function replaceStrayDegrees(text: string, language: 'en' | 'zh'): string {
 // Times, dates, phone numbers, fractions, ranges.
 
 /** "12:30", "9:05", "3:30 PM", "14:00"; not "1:23:45" or "16:9". */
-const CLOCK_TIME = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}:.,])([01]?\d|2[0-4]):([0-5]\d)(?:\s?([AaPp])\.?[Mm]\b\.?)?(?![\p{N}:])/gu;
+const CLOCK_TIME = new RegExp(String.raw`(?<![${ALPHABET}\p{N}:.,])([01]?\d|2[0-4]):([0-5]\d)(?:\s?([AaPp])\.?[Mm]\b\.?)?(?![\p{N}:])`, 'gu');
 /** "10am", "10 pm", "10 a.m." */
-const HOUR_WITH_PERIOD = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}:.,])(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm](?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])\.?/gu;
+const HOUR_WITH_PERIOD = new RegExp(String.raw`(?<![${ALPHABET}\p{N}:.,])(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm](?![${ALPHABET}\p{N}])\.?`, 'gu');
 /** What is left of "a:b" after clock times: ratios and scores, "16:9", "2:1". */
-const RATIO = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}:.,])(\d+):(\d+)(?![\p{N}:])/gu;
+const RATIO = new RegExp(String.raw`(?<![${ALPHABET}\p{N}:.,])(\d+):(\d+)(?![\p{N}:])`, 'gu');
 
 /**
  * espeak says "9:05" as "nine zero five" and "12:00" as "twelve zero zero", so clock times are
@@ -398,8 +418,8 @@ function chineseTime(hourText: string, minuteText: string | undefined, period: s
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const ISO_DATE = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\-.\/])(\d{4})-(\d{1,2})-(\d{1,2})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\-.\/])/gu;
-const SLASH_DATE = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\-.\/])(\d{1,4})[\/.](\d{1,2})[\/.](\d{1,4})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\-\/]|\.\d)/gu;
+const ISO_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{4})-(\d{1,2})-(\d{1,2})(?![${ALPHABET}\p{N}\-.\/])`, 'gu');
+const SLASH_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{1,4})[\/.](\d{1,2})[\/.](\d{1,4})(?![${ALPHABET}\p{N}\-\/]|\.\d)`, 'gu');
 
 /**
  * "2026-12-02" is unambiguous and gets its month name. "12/03/2026" could be either order: when
@@ -433,7 +453,7 @@ function replaceDates(text: string, language: 'en' | 'zh'): string {
  * fifty-five to one thousand…". Only full ten-digit numbers: "800-1200 calories" is a range.
  * Chinese mobile numbers (11 digits from 1) and numbers with a leading 0 are digits too.
  */
-const PHONE = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}+\-.,])(\+\d{1,3}[\s.-]?)?(\(\d{3}\)\s?|\d{3}[\s.-])(\d{3})[\s.-](\d{4})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}]|[.-]\d)/gu;
+const PHONE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}+\-.,])(\+\d{1,3}[\s.-]?)?(\(\d{3}\)\s?|\d{3}[\s.-])(\d{3})[\s.-](\d{4})(?![${ALPHABET}\p{N}]|[.-]\d)`, 'gu');
 
 function replacePhones(text: string, language: 'en' | 'zh'): string {
   const digits = language === 'en' ? (group: string): string => group.replace(/\D/g, '').split('').join(' ') : (group: string): string => chineseDigits(group.replace(/\D/g, ''));
@@ -458,8 +478,8 @@ const FRACTION_DENOMINATORS: readonly (readonly [string, string])[] = [
   ['ninth', 'ninths'],
   ['tenth', 'tenths'],
 ];
-const MIXED_FRACTION = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.,\/])(\d+) (\d)\/(\d{1,2})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\/])/gu;
-const FRACTION = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.,\/])(\d+)\/(\d+)(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}\/]|\.\d)/gu;
+const MIXED_FRACTION = new RegExp(String.raw`(?<![${ALPHABET}\p{N}.,\/])(\d+) (\d)\/(\d{1,2})(?![${ALPHABET}\p{N}\/])`, 'gu');
+const FRACTION = new RegExp(String.raw`(?<![${ALPHABET}\p{N}.,\/])(\d+)\/(\d+)(?![${ALPHABET}\p{N}\/]|\.\d)`, 'gu');
 const FRACTION_CHARACTERS: Readonly<Record<string, string>> = { '½': '1/2', '⅓': '1/3', '⅔': '2/3', '¼': '1/4', '¾': '3/4', '⅕': '1/5', '⅛': '1/8' };
 
 function englishFraction(numerator: number, denominator: number): string | undefined {
@@ -500,7 +520,7 @@ function replaceFractions(text: string, language: 'en' | 'zh'): string {
 }
 
 /** "5-10", "2020–2021", "5~10": espeak says "five dash ten". Not "COVID-19" or "A4-5". */
-const RANGE = new RegExp(String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.,\-–~～])(${NUMBER})\s?[-–~～]\s?(${NUMBER})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}]|[-–~～]\d)`, 'gu');
+const RANGE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}.,\-–~～])(${NUMBER})\s?[-–~～]\s?(${NUMBER})(?![${ALPHABET}\p{N}]|[-–~～]\d)`, 'gu');
 
 // ---------------------------------------------------------------------------------------------
 // English.
@@ -539,7 +559,9 @@ const STREET_TYPES: Readonly<Record<string, string>> = {
 /** Abbreviations that mean one thing wherever they are. */
 const ABBREVIATIONS: Readonly<Record<string, string>> = {
   'e.g.': 'for example',
+  'E.g.': 'For example',
   'i.e.': 'that is',
+  'I.e.': 'That is',
   'etc.': 'et cetera',
   'approx.': 'approximately',
   'Approx.': 'Approximately',
@@ -615,16 +637,17 @@ function keepSentenceEnd(replacement: string, after: string, hadPeriod: boolean)
 const TITLES_WITHOUT_PERIOD = new Set(['Dr', 'Mr', 'Mrs', 'Ms', 'Mx', 'Prof']);
 
 const TITLE_OR_STREET = new RegExp(
-  String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.])(${alternation(new Set([...Object.keys(TITLES), ...Object.keys(STREET_TYPES)]))})(\.?)(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])`,
+  String.raw`(?<![${ALPHABET}\p{N}.])(${alternation(new Set([...Object.keys(TITLES), ...Object.keys(STREET_TYPES)]))})(\.?)(?![${ALPHABET}\p{N}])`,
   'gu',
 );
-const GENERAL_ABBREVIATION = new RegExp(String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.])(${alternation(Object.keys(ABBREVIATIONS))})(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])`, 'gu');
-const NUMBERED_ABBREVIATION = new RegExp(String.raw`(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}.])(${alternation(Object.keys(BEFORE_NUMBER))})(?=\s?\d)`, 'gu');
+const GENERAL_ABBREVIATION = new RegExp(String.raw`(?<![${ALPHABET}\p{N}.])(${alternation(Object.keys(ABBREVIATIONS))})(?![${ALPHABET}\p{N}])`, 'gu');
+const NUMBERED_ABBREVIATION = new RegExp(String.raw`(?<![${ALPHABET}\p{N}.])(${alternation(Object.keys(BEFORE_NUMBER))})(?=\s?\d)`, 'gu');
 
 function expandEnglishAbbreviations(text: string): string {
   return text
     .replace(TITLE_OR_STREET, (whole, word: string, period: string, offset: number, all: string) => {
-      const before = all.slice(0, offset);
+      // Only the nearby words matter; a window keeps long replies linear.
+      const before = all.slice(Math.max(0, offset - 120), offset);
       const after = all.slice(offset + whole.length);
       const previous = /(?:^|[\s(])([\p{Lu}\d][\p{L}\d]*)[ \t]+$/u.exec(before);
       // A capitalised word right before is a street name, unless it only opens the sentence.
@@ -650,8 +673,8 @@ function expandEnglishAbbreviations(text: string): string {
 
 const ENGLISH_SYMBOLS: readonly (readonly [RegExp, string])[] = [
   // "#5" is a number; "C#" a note or a language; "#word" a hashtag.
-  [/(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])#\s?(?=\d)/gu, ' number '],
-  [/(?<=\b[A-G])#(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])/gu, ' sharp'],
+  [new RegExp(String.raw`(?<![${ALPHABET}\p{N}])#\s?(?=\d)`, 'gu'), ' number '],
+  [new RegExp(String.raw`(?<=\b[A-G])#(?![${ALPHABET}\p{N}])`, 'gu'), ' sharp'],
   [/#(?=\p{L})/gu, ' hashtag '],
   [/#/gu, ' '],
   [/&/gu, ' and '],
@@ -661,8 +684,8 @@ const ENGLISH_SYMBOLS: readonly (readonly [RegExp, string])[] = [
   [/[~≈∼]/gu, ' '],
   [/(?<=\d)\s?[x×]\s?(?=\d)/gu, ' by '],
   [/(?<=\d)\s?\*\s?(?=\d)/gu, ' times '],
-  [/(?<=(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])\d+)[x×](?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])/gu, ' times '],
-  [/(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])[x×](?=\d+(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}]))/gu, ' times '],
+  [new RegExp(String.raw`(?<=(?<![${ALPHABET}\p{N}])\d+)[x×](?![${ALPHABET}\p{N}])`, 'gu'), ' times '],
+  [new RegExp(String.raw`(?<![${ALPHABET}\p{N}])[x×](?=\d+(?![${ALPHABET}\p{N}]))`, 'gu'), ' times '],
   [/×/gu, ' times '],
   [/÷/gu, ' divided by '],
   [/\+/gu, ' plus '],
@@ -680,10 +703,14 @@ const ENGLISH_SYMBOLS: readonly (readonly [RegExp, string])[] = [
   [/%|％/gu, ' percent '],
 ];
 
+/** "9:00-17:00": the dash between two times is "to", before either time becomes words. */
+const TIME_RANGE_DASH = /(\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)\s?[-–~～]\s?(?=\d{1,2}:\d{2})/gu;
+
 function englishRules(text: string): string {
   let spoken = replacePhones(text, 'en');
   spoken = replaceDates(spoken, 'en');
   spoken = spoken
+    .replace(TIME_RANGE_DASH, '$1 to ')
     .replace(CLOCK_TIME, (whole, hour: string, minute: string, period?: string) => englishTime(hour, minute, period))
     .replace(HOUR_WITH_PERIOD, (whole, hour: string, period: string) => englishTime(hour, undefined, period))
     .replace(RATIO, '$1 to $2');
@@ -784,8 +811,8 @@ function chineseNumber(number: string): string {
 }
 
 const CHINESE_SYMBOLS: readonly (readonly [RegExp, string])[] = [
-  [/(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])第?#\s?(?=\d)/gu, '第'],
-  [/(?<=\b[A-G])#(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])/gu, ' sharp'],
+  [new RegExp(String.raw`(?<![${ALPHABET}\p{N}])第?#\s?(?=\d)`, 'gu'), '第'],
+  [new RegExp(String.raw`(?<=\b[A-G])#(?![${ALPHABET}\p{N}])`, 'gu'), ' sharp'],
   [/#/gu, ' '],
   [/&/gu, '和'],
   [/@/gu, ' at '],
@@ -794,8 +821,8 @@ const CHINESE_SYMBOLS: readonly (readonly [RegExp, string])[] = [
   [/[~≈∼]/gu, ' '],
   [/(?<=\d)\s?[x×]\s?(?=\d)/gu, '乘'],
   [/(?<=\d)\s?\*\s?(?=\d)/gu, '乘'],
-  [/(?<=(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])\d+)[x×](?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])/gu, '倍'],
-  [/(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])[x×](?=\d+(?![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}]))/gu, '乘'],
+  [new RegExp(String.raw`(?<=(?<![${ALPHABET}\p{N}])\d+)[x×](?![${ALPHABET}\p{N}])`, 'gu'), '倍'],
+  [new RegExp(String.raw`(?<![${ALPHABET}\p{N}])[x×](?=\d+(?![${ALPHABET}\p{N}]))`, 'gu'), '乘'],
   [/×/gu, '乘'],
   [/÷/gu, '除以'],
   [/\+/gu, '加'],
@@ -815,15 +842,16 @@ const CHINESE_SYMBOLS: readonly (readonly [RegExp, string])[] = [
 /** A four-digit number before 年 is a year, said digit by digit: 二零二六年. */
 const CHINESE_YEAR = /(?<![\p{N}.,])(\d{4})(?=\s?年)/gu;
 /** Below zero a temperature is 零下, any other number 负. */
-const CHINESE_NEGATIVE_TEMPERATURE = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])[-−](?=[零一二三四五六七八九十百千万亿点]+(?:摄氏度|华氏度|度))/gu;
-const CHINESE_NEGATIVE = /(?<![\p{sc=Latn}\p{sc=Grek}\p{sc=Cyrl}\p{N}])[-−](?=\d)/gu;
+const CHINESE_NEGATIVE_TEMPERATURE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}])[-−](?=[零一二三四五六七八九十百千万亿点]+(?:摄氏度|华氏度|度))`, 'gu');
+const CHINESE_NEGATIVE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}]|[日号月年点分天])[-−](?=\d)`, 'gu');
 /** A leading zero or eleven digits (a mobile number) is an identifier, said digit by digit. */
 const CHINESE_DIGIT_STRING = /(?<![\p{N}.,])(0\d+|1\d{10}|\d{17,})(?![\p{N}]|[.,]\d)/gu;
 const ANY_NUMBER = new RegExp(NUMBER, 'gu');
 
+const CHINESE_UNIT_SYMBOL = alternation([...UNIT_BY_SYMBOL.keys()].filter((symbol) => !symbol.includes('%')));
 /** A unit after a number that an earlier rule already wrote in Chinese ("二分之一 kg"). */
 const UNIT_AFTER_CHINESE_NUMERAL = new RegExp(
-  String.raw`(?<=[零一二三四五六七八九十百千万亿两])\s?(${alternation([...UNIT_BY_SYMBOL.keys()].filter((symbol) => !symbol.includes('%')))})(?![\p{sc=Latn}\p{N}])`,
+  String.raw`(?<=[零一二三四五六七八九十百千万亿两])\s?(${CHINESE_UNIT_SYMBOL})(?:\/(${CHINESE_UNIT_SYMBOL}))?(?![\p{sc=Latn}\p{N}])`,
   'gu',
 );
 /** Landlines with an area code: "0571-88888888". */
@@ -844,7 +872,12 @@ function chineseRules(text: string): string {
   spoken = replaceMoney(spoken, 'zh');
   // Fractions before units here: "120/80 mmHg" must be seen whole before 80 becomes 八十.
   spoken = replaceFractions(spoken, 'zh');
-  spoken = replaceUnits(spoken, 'zh').replace(UNIT_AFTER_CHINESE_NUMERAL, (whole, symbol: string) => UNIT_BY_SYMBOL.get(symbol)?.zh ?? whole);
+  spoken = replaceUnits(spoken, 'zh').replace(UNIT_AFTER_CHINESE_NUMERAL, (whole, symbol: string, per?: string) => {
+    const unit = UNIT_BY_SYMBOL.get(symbol);
+    const perUnit = per === undefined ? undefined : UNIT_BY_SYMBOL.get(per);
+    if (!unit || (per !== undefined && !perUnit)) return whole;
+    return `${unit.zh}${perUnit ? `每${perUnit.zh}` : ''}`;
+  });
   spoken = replaceStrayDegrees(spoken, 'zh');
   spoken = spoken
     .replace(RANGE, (whole, first: string, second: string, offset: number, all: string) => {
@@ -860,8 +893,11 @@ function chineseRules(text: string): string {
     .replace(CHINESE_NEGATIVE_TEMPERATURE, '零下')
     .replace(CHINESE_NEGATIVE, '负');
   for (const [pattern, replacement] of CHINESE_SYMBOLS) spoken = spoken.replace(pattern, replacement);
-  return spoken.replace(ANY_NUMBER, (number) => chineseNumber(number));
+  return spoken.replace(ANY_NUMBER, (number) => chineseNumber(number)).replace(CHINESE_RANGE_DASH, '到');
 }
+
+/** A dash left between two said numbers, times or dates ("八点-十七点", "1日-5日") is a range. */
+const CHINESE_RANGE_DASH = /(?<=[零一二三四五六七八九十百千万亿两点分日号月年])\s?[-–~～]\s?(?=[零一二三四五六七八九十两])/gu;
 
 // ---------------------------------------------------------------------------------------------
 // Every language.
