@@ -419,7 +419,7 @@ function chineseTime(hourText: string, minuteText: string | undefined, period: s
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const ISO_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{4})-(\d{1,2})-(\d{1,2})(?![${ALPHABET}\p{N}\-.\/])`, 'gu');
-const SLASH_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{1,4})[\/.](\d{1,2})[\/.](\d{1,4})(?![${ALPHABET}\p{N}\-\/]|\.\d)`, 'gu');
+const SLASH_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{1,4})([\/.])(\d{1,2})\2(\d{1,4})(?![${ALPHABET}\p{N}\-\/]|\.\d)`, 'gu');
 
 /**
  * "2026-12-02" is unambiguous and gets its month name. "12/03/2026" could be either order: when
@@ -437,7 +437,9 @@ function replaceDates(text: string, language: 'en' | 'zh'): string {
     .replace(ISO_DATE, (whole, year: string, month: string, day: string) => {
       return valid(Number(month), Number(day)) ? say(Number(year), Number(month), Number(day), true) : whole;
     })
-    .replace(SLASH_DATE, (whole, first: string, second: string, third: string) => {
+    .replace(SLASH_DATE, (whole, first: string, separator: string, second: string, third: string) => {
+      // With dots only a four-digit year makes it a date: "2.10.24" is more likely a version.
+      if (separator === '.' && first.length !== 4 && third.length !== 4) return whole;
       const [a, b, c] = [Number(first), Number(second), Number(third)];
       if (first.length === 4 && valid(b, c)) return say(a, b, c, true);
       if (third.length !== 4 && third.length !== 2) return whole;
