@@ -205,6 +205,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE media ADD COLUMN findings TEXT CHECK (findings IS NULL OR json_valid(findings));`);
     },
   },
+  {
+    version: 11,
+    description: 'whether answers are also spoken: off, always, or only when the person spoke (the default)',
+    up(db) {
+      db.exec(`ALTER TABLE settings ADD COLUMN voice_replies TEXT NOT NULL DEFAULT 'spoken' CHECK (voice_replies IN ('off', 'always', 'spoken'));`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

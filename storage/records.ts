@@ -26,14 +26,21 @@ export type StreamingSetting = 'off' | 'edits';
 /** `on`: a voice question is answered with "You asked: …" first, so the user can tell it was heard right. */
 export type VoiceEchoSetting = 'off' | 'on';
 
+/**
+ * Whether answers are also spoken, as a voice note after the text: `spoken` only when the person
+ * asked by voice (the default: same mode back), `always`, or `off`.
+ */
+export type VoiceRepliesSetting = 'off' | 'always' | 'spoken';
+
 export interface UserSettings {
   readonly replyLength: ReplyLength;
   readonly language: LanguageSetting;
   readonly streaming: StreamingSetting;
   readonly voiceEcho: VoiceEchoSetting;
+  readonly voiceReplies: VoiceRepliesSetting;
 }
 
-export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off' };
+export const DEFAULT_SETTINGS: UserSettings = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off', voiceReplies: 'spoken' };
 
 export interface ConversationRecord {
   readonly id: number;

@@ -14,6 +14,7 @@ import {
   type ReplyLength,
   type StreamingSetting,
   type VoiceEchoSetting,
+  type VoiceRepliesSetting,
   type TurnRecord,
   type TurnStatus,
   type UserExport,
@@ -34,6 +35,7 @@ interface SettingsRow {
   language: LanguageSetting;
   streaming: StreamingSetting;
   voice_echo: VoiceEchoSetting;
+  voice_replies: VoiceRepliesSetting;
 }
 
 interface ConversationRow {
@@ -90,6 +92,7 @@ const toSettings = (row: SettingsRow): UserSettings => ({
   language: row.language,
   streaming: row.streaming,
   voiceEcho: row.voice_echo,
+  voiceReplies: row.voice_replies,
 });
 
 const toConversation = (row: ConversationRow): ConversationRecord => ({
@@ -213,6 +216,7 @@ export class Store {
         language: patch.language ?? current.language,
         streaming: patch.streaming ?? current.streaming,
         voiceEcho: patch.voiceEcho ?? current.voiceEcho,
+        voiceReplies: patch.voiceReplies ?? current.voiceReplies,
       };
       this.#sql.upsertSettings.run({ userId, ...next, now: this.#now() });
       return next;
@@ -562,13 +566,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM users WHERE platform = @platform AND platform_user_id = @platformUserId',
     ),
     getUser: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),
-    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language, streaming, voice_echo FROM settings WHERE user_id = ?'),
-    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; streaming: string; voiceEcho: string; now: number }>(
-      `INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at)
-       VALUES (@userId, @replyLength, @language, @streaming, @voiceEcho, @now)
+    getSettings: db.prepare<[number], SettingsRow>('SELECT reply_length, language, streaming, voice_echo, voice_replies FROM settings WHERE user_id = ?'),
+    upsertSettings: db.prepare<{ userId: number; replyLength: string; language: string; streaming: string; voiceEcho: string; voiceReplies: string; now: number }>(
+      `INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, voice_replies, updated_at)
+       VALUES (@userId, @replyLength, @language, @streaming, @voiceEcho, @voiceReplies, @now)
        ON CONFLICT (user_id) DO UPDATE SET
          reply_length = excluded.reply_length, language = excluded.language, streaming = excluded.streaming,
-         voice_echo = excluded.voice_echo, updated_at = excluded.updated_at`,
+         voice_echo = excluded.voice_echo, voice_replies = excluded.voice_replies, updated_at = excluded.updated_at`,
     ),
 
     openConversation: db.prepare<{ userId: number; chatId: string }, ConversationRow>(

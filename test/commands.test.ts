@@ -50,7 +50,7 @@ test('/settings with an inherited property name is "not understood" and changes 
   assert.doesNotMatch(captured.log(), /"level":50|turn failed|something went wrong/);
   // The user's settings row was created by the first change attempt but holds the defaults.
   const user = harness.store.findUser({ platform: 'test', platformUserId: 'alice' });
-  assert.deepEqual(user && harness.store.getSettings(user.id), { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off' });
+  assert.deepEqual(user && harness.store.getSettings(user.id), { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off', voiceReplies: 'spoken' });
 });
 
 test('the settings parser finds only its own words', () => {
@@ -62,6 +62,17 @@ test('the settings parser finds only its own words', () => {
     voiceEcho: 'on',
   });
   assert.deepEqual(parseSettingsArgument('详细 关'), { replyLength: 'detailed', streaming: 'off' });
+});
+
+test('voice replies: speak always, voice or off; "voice on" still means the echo', () => {
+  assert.deepEqual(parseSettingsArgument('speak always'), { voiceReplies: 'always' });
+  assert.deepEqual(parseSettingsArgument('speak voice'), { voiceReplies: 'spoken' });
+  assert.deepEqual(parseSettingsArgument('speak off'), { voiceReplies: 'off' });
+  assert.deepEqual(parseSettingsArgument('voice replies on'), { voiceReplies: 'always' });
+  assert.deepEqual(parseSettingsArgument('voice on'), { voiceEcho: 'on' });
+  assert.deepEqual(parseSettingsArgument('朗读 自动'), { voiceReplies: 'spoken' });
+  assert.deepEqual(parseSettingsArgument('speak off length short'), { voiceReplies: 'off', replyLength: 'short' });
+  assert.equal(parseSettingsArgument('speak loudly'), undefined);
 });
 
 test('an audio file labelled with an inherited property name is named plainly, in every catalogue', () => {

@@ -156,7 +156,7 @@ describe('storage migrations', () => {
           INSERT INTO media (conversation_id, user_id, turn_id, created_at, expires_at, media_type, width, height, data)
             VALUES (10, 1, 10, 1700000020000, 1700003620000, 'image/png', 8, 8, x'89504e47');
           INSERT INTO deliveries (turn_id, platform_message_id) VALUES (10, '301');
-          INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, updated_at) VALUES (2, 'detailed', 'es', 'edits', 'on', 1700000021000);
+          INSERT INTO settings (user_id, reply_length, language, streaming, voice_echo, voice_replies, updated_at) VALUES (2, 'detailed', 'es', 'edits', 'on', 'always', 1700000021000);
         `);
         assert.deepEqual(upgraded.pragma('foreign_key_check'), []);
       } finally {
@@ -175,7 +175,12 @@ describe('storage migrations', () => {
 
     const upgraded = openDatabase(filePath);
     try {
-      assert.deepEqual(upgraded.prepare('SELECT * FROM settings ORDER BY user_id').all(), settingsBefore);
+      // Columns added by later versions appear with their defaults; every value that was there stays.
+      const kept = upgraded
+        .prepare('SELECT * FROM settings ORDER BY user_id')
+        .all()
+        .map((row, index) => Object.fromEntries(Object.keys((settingsBefore[index] ?? {}) as object).map((column) => [column, (row as Record<string, unknown>)[column]])));
+      assert.deepEqual(kept, settingsBefore);
       const setLanguage = upgraded.prepare<[string]>('UPDATE settings SET language = ? WHERE user_id = 1');
       for (const accepted of ['auto', 'en', 'zh', 'es', 'fil']) setLanguage.run(accepted);
       for (const refused of ['', 'e', 'EN', 'english', 'zh-CN', 'auto ', 'abcd']) {

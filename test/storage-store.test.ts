@@ -82,14 +82,17 @@ describe('Store basics', () => {
       assert.notEqual(store.ensureUser({ platform: 'discord', platformUserId: '42' }).id, user.id);
 
       assert.deepEqual(store.getSettings(user.id), DEFAULT_SETTINGS);
-      const defaults = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off' };
+      const defaults = { replyLength: 'normal', language: 'auto', streaming: 'off', voiceEcho: 'off', voiceReplies: 'spoken' };
       assert.deepEqual(store.updateSettings(user.id, { language: 'zh' }), { ...defaults, language: 'zh' });
       assert.deepEqual(store.updateSettings(user.id, { replyLength: 'short' }), { ...defaults, replyLength: 'short', language: 'zh' });
       assert.deepEqual(store.getSettings(user.id), { ...defaults, replyLength: 'short', language: 'zh' });
       assert.equal(store.updateSettings(user.id, { streaming: 'edits' }).streaming, 'edits');
       assert.throws(() => store.updateSettings(user.id, { streaming: 'loud' as never }), /CHECK/);
-      assert.deepEqual(store.updateSettings(user.id, { voiceEcho: 'on' }), { replyLength: 'short', language: 'zh', streaming: 'edits', voiceEcho: 'on' });
+      assert.deepEqual(store.updateSettings(user.id, { voiceEcho: 'on' }), { replyLength: 'short', language: 'zh', streaming: 'edits', voiceEcho: 'on', voiceReplies: 'spoken' });
       assert.throws(() => store.updateSettings(user.id, { voiceEcho: 'loud' as never }), /CHECK/);
+      assert.equal(store.updateSettings(user.id, { voiceReplies: 'always' }).voiceReplies, 'always');
+      assert.equal(store.getSettings(user.id).voiceReplies, 'always');
+      assert.throws(() => store.updateSettings(user.id, { voiceReplies: 'loud' as never }), /CHECK/);
       // Storage checks only a language code's shape; which languages exist is the core's table.
       assert.throws(() => store.updateSettings(user.id, { language: 'French' }), /CHECK/);
       assert.throws(() => store.updateSettings(user.id, { language: 'ZH' }), /CHECK/);

@@ -12,6 +12,8 @@ export interface CommandContext {
   readonly mediaRetentionHours: number;
   /** The messages for the language the user has just chosen, so the confirmation is in it. */
   readonly messagesAfter: (settings: UserSettings) => Messages;
+  /** The server can make voice replies; the settings say so when it cannot. */
+  readonly canSpeak?: boolean;
 }
 
 export interface CommandOutcome {
@@ -43,13 +45,13 @@ export function runCommand(name: string, argument: string, context: CommandConte
       // Looking at the settings stores nothing; only a change creates the user's row.
       if (!argument) {
         const existing = store.findUser(context.user);
-        return { command, text: messages.settings(existing ? store.getSettings(existing.id) : DEFAULT_SETTINGS, languageCodes) };
+        return { command, text: messages.settings(existing ? store.getSettings(existing.id) : DEFAULT_SETTINGS, languageCodes, context.canSpeak ?? false) };
       }
       const user = store.ensureUser(context.user);
       const patch = parseSettingsArgument(argument);
       if (!patch) return { command, text: messages.settingsNotUnderstood(argument, languageCodes) };
       const updated = store.updateSettings(user.id, patch);
-      return { command, text: context.messagesAfter(updated).settingsUpdated(updated) };
+      return { command, text: context.messagesAfter(updated).settingsUpdated(updated, context.canSpeak ?? false) };
     }
     case 'mydata': {
       const user = store.findUser(context.user);

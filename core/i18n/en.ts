@@ -29,7 +29,17 @@ function keptFor(hours: number): string {
   return `for ${period.unit === 'day' ? plural(period.count, 'day', 'days') : plural(period.count, 'hour', 'hours')}`;
 }
 
-function describeSettings(settings: UserSettings): string {
+function describeVoiceReplies(settings: UserSettings, canSpeak: boolean): string {
+  const setting =
+    settings.voiceReplies === 'off'
+      ? 'Voice replies are off.'
+      : settings.voiceReplies === 'always'
+        ? 'Voice replies are always on: every answer also comes as a voice message.'
+        : 'Voice replies are on when you ask by voice: then the answer also comes as a voice message.';
+  return settings.voiceReplies !== 'off' && !canSpeak ? `${setting} This server cannot make voice messages at the moment, so answers come as text.` : setting;
+}
+
+function describeSettings(settings: UserSettings, canSpeak: boolean): string {
   const streaming =
     settings.streaming === 'edits'
       ? 'Streaming is on: you see the answer grow in one message, then get it as new messages.'
@@ -38,7 +48,7 @@ function describeSettings(settings: UserSettings): string {
     settings.voiceEcho === 'on'
       ? 'Voice echo is on: before answering a voice question, I say what I heard.'
       : 'Voice echo is off.';
-  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${languageSettingName(settings.language)}. ${streaming} ${echo}`;
+  return `Reply length is ${LENGTH_NAMES[settings.replyLength]}. Language is ${languageSettingName(settings.language)}. ${streaming} ${echo} ${describeVoiceReplies(settings, canSpeak)}`;
 }
 
 /** "2 minutes", "1 minute 30 seconds", "45 seconds": how a screen reader should hear a length of time. */
@@ -126,15 +136,17 @@ export const en: Messages = {
     'Send a photo, or a photo with a question. Ask follow-up questions about the last photo by typing them or by voice message. ' +
     'To hear all the text in a photo word for word, send it with /read, or say read this. For its colours and whether a light is on, send /color. ' +
     'Commands: /new starts a fresh conversation. ' +
-    '/settings shows your settings; for example /settings length short, /settings language zh, or /settings echo on to hear what I understood from a voice message. ' +
+    '/settings shows your settings; for example /settings length short, /settings language zh, /settings echo on to hear what I understood from a voice message, ' +
+    'or /settings speak always, speak off, or speak voice to choose when I answer with a voice message. ' +
     '/mydata tells you everything I store about you. /forget deletes all of it.',
   newConversation: 'Started a new conversation. I will not use the earlier photos or questions.',
-  settings: (current, languageCodes) =>
-    `${describeSettings(current)} ` +
-    `To change them, send /settings length short, normal or detailed; /settings language ${languageChoices(languageCodes)}; /settings streaming on or off; or /settings echo on or off.`,
-  settingsUpdated: (current) => `Saved. ${describeSettings(current)}`,
+  settings: (current, languageCodes, canSpeak) =>
+    `${describeSettings(current, canSpeak)} ` +
+    `To change them, send /settings length short, normal or detailed; /settings language ${languageChoices(languageCodes)}; /settings streaming on or off; /settings echo on or off; ` +
+    'or /settings speak always, speak voice (only when you ask by voice) or speak off.',
+  settingsUpdated: (current, canSpeak) => `Saved. ${describeSettings(current, canSpeak)}`,
   settingsNotUnderstood: (argument, languageCodes) =>
-    `I did not understand "${argument}". Try /settings length short, normal or detailed, /settings language ${languageChoices(languageCodes)}, or /settings echo on or off.`,
+    `I did not understand "${argument}". Try /settings length short, normal or detailed, /settings language ${languageChoices(languageCodes)}, /settings echo on or off, or /settings speak always, voice or off.`,
   unknownCommand: (name) => `I don't know the command /${name}. Send /help to hear what I can do.`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: 'I have nothing stored about you.',
@@ -197,20 +209,26 @@ export const en: Messages = {
   couldNotHear: "I couldn't hear anything. Try again closer to the phone.",
   transcriptionFailed: 'Sorry, I could not make out that voice message. Please try again, or type your question.',
   heardAs: (transcript) => `You asked: ${transcript}`,
+  voiceReplies: {
+    restInText: 'The rest of the answer is in the text.',
+    failed: 'I could not make the voice message this time. The whole answer is in the text above.',
+    forbidden:
+      'I am not allowed to send you voice messages here, so the answer is in text only. Allow voice messages from me, or send /settings speak off to stop them.',
+  },
   unsupportedContent: (kind) =>
     `I cannot use ${UNSUPPORTED_NAMES[kind]}. Send me a photo, a photo with a question, or type a question.`,
   commandDescriptions: {
     start: 'What I can do and how I keep your data',
     help: 'What to send me, and the commands',
     new: 'Start a new conversation',
-    settings: 'Reply length, language and voice echo',
+    settings: 'Reply length, language and voice replies',
     mydata: 'Everything I store about you',
     forget: 'Delete everything I store about you',
     read: 'Read out all the text in a photo',
     color: 'The colours and light in a photo',
   },
   commandArgumentDescriptions: {
-    settings: 'For example: length short, language zh, streaming off',
+    settings: 'For example: length short, language zh, speak always',
   },
   describeCommand: {
     description: 'Describe a photo, or answer a question about it',

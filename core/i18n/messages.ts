@@ -61,8 +61,9 @@ export interface Messages {
   readonly help: string;
   readonly newConversation: string;
   /** `languageCodes`: the codes `/settings language` accepts, from the language table. */
-  readonly settings: (current: UserSettings, languageCodes: readonly string[]) => string;
-  readonly settingsUpdated: (current: UserSettings) => string;
+  /** `canSpeak`: this server can make voice replies; when not, the voice setting says so. */
+  readonly settings: (current: UserSettings, languageCodes: readonly string[], canSpeak: boolean) => string;
+  readonly settingsUpdated: (current: UserSettings, canSpeak: boolean) => string;
   readonly settingsNotUnderstood: (argument: string, languageCodes: readonly string[]) => string;
   readonly unknownCommand: (name: string) => string;
   readonly myData: (data: UserExport) => string;
@@ -80,6 +81,7 @@ export interface Messages {
   readonly transcriptionFailed: string;
   /** The opt-in echo of a transcript before its answer. */
   readonly heardAs: (transcript: string) => string;
+  readonly voiceReplies: VoiceReplyPhrases;
   readonly unsupportedContent: (kind: UnsupportedContent) => string;
   /** One short line per command, for the platform's command menu. */
   readonly commandDescriptions: Readonly<Record<CommandName, string>>;
@@ -107,3 +109,12 @@ export interface Messages {
   readonly perception: PerceptionTexts;
 }
 
+/** What voice replies need in words. */
+export interface VoiceReplyPhrases {
+  /** Spoken at the end of a voice reply that holds only the start of a long answer. */
+  readonly restInText: string;
+  /** The voice reply could not be made; the text answer already went out. */
+  readonly failed: string;
+  /** The platform or the person's privacy settings refuse voice messages from the bot. */
+  readonly forbidden: string;
+}

@@ -92,10 +92,20 @@ function keptFor(hours: number): string {
   return `${period.count} ${period.unit === 'day' ? '天' : '小时'}`;
 }
 
-function describeSettings(settings: UserSettings): string {
+function describeVoiceReplies(settings: UserSettings, canSpeak: boolean): string {
+  const setting =
+    settings.voiceReplies === 'off'
+      ? '语音回答：关。'
+      : settings.voiceReplies === 'always'
+        ? '语音回答：总是，每个回答也会以语音消息发送。'
+        : '语音回答：自动，你用语音提问时，回答也会以语音消息发送。';
+  return settings.voiceReplies !== 'off' && !canSpeak ? `${setting}这台服务器目前无法生成语音消息，所以回答只有文字。` : setting;
+}
+
+function describeSettings(settings: UserSettings, canSpeak: boolean): string {
   const streaming = settings.streaming === 'edits' ? '流式显示：开，回答会先在一条消息里逐步显示，再作为新消息发送。' : '流式显示：关，回答作为新消息发送。';
   const echo = settings.voiceEcho === 'on' ? '语音复述：开，回答语音问题前，我会先说出我听到的内容。' : '语音复述：关。';
-  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${languageSettingName(settings.language)}。${streaming}${echo}`;
+  return `回答长度：${LENGTH_NAMES[settings.replyLength]}。语言：${languageSettingName(settings.language)}。${streaming}${echo}${describeVoiceReplies(settings, canSpeak)}`;
 }
 
 function duration(totalSeconds: number): string {
@@ -138,15 +148,16 @@ export const zh: Messages = {
   help:
     '发一张照片，或者照片加一个问题。想追问上一张照片，直接打字或发语音提问即可。' +
     '想逐字听照片里的全部文字，发照片时加上 /read，或者说"读一下"。想知道颜色、灯是否开着，发送 /color。' +
-    '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short、/settings language en，或者 /settings echo on 让我先说出从语音里听到的内容。' +
+    '命令：/new 开始新的对话。/settings 查看设置，例如 /settings length short、/settings language en，/settings echo on 让我先说出从语音里听到的内容，或者 /settings speak always、speak voice、speak off 选择什么时候用语音消息回答。' +
     '/mydata 告诉你我保存的全部信息。/forget 删除全部信息。',
   newConversation: '已开始新的对话。之前的照片和问题不会再使用。',
-  settings: (current, languageCodes) =>
-    `${describeSettings(current)}` +
-    `要修改，请发送 /settings length short、normal 或 detailed；/settings language ${languageChoices(languageCodes)}；/settings streaming on 或 off；或者 /settings echo on 或 off。`,
-  settingsUpdated: (current) => `已保存。${describeSettings(current)}`,
+  settings: (current, languageCodes, canSpeak) =>
+    `${describeSettings(current, canSpeak)}` +
+    `要修改，请发送 /settings length short、normal 或 detailed；/settings language ${languageChoices(languageCodes)}；/settings streaming on 或 off；/settings echo on 或 off；` +
+    '或者 /settings speak always、speak voice（只在你用语音提问时）或 speak off。',
+  settingsUpdated: (current, canSpeak) => `已保存。${describeSettings(current, canSpeak)}`,
   settingsNotUnderstood: (argument, languageCodes) =>
-    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，/settings language ${languageChoices(languageCodes)}，或者 /settings echo on 或 off。`,
+    `我没有理解“${argument}”。请试试 /settings length short、normal 或 detailed，/settings language ${languageChoices(languageCodes)}，/settings echo on 或 off，或者 /settings speak always、voice 或 off。`,
   unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 了解我能做什么。`,
   myData: (data) => describeStoredData(data, storedData),
   noDataStored: '我没有保存任何关于你的信息。',
@@ -205,19 +216,24 @@ export const zh: Messages = {
   couldNotHear: '我什么也没听到。请靠近手机再试一次。',
   transcriptionFailed: '抱歉，我没能听清这条语音消息。请再试一次，或者输入你的问题。',
   heardAs: (transcript) => `你问的是：${transcript}`,
+  voiceReplies: {
+    restInText: '其余的内容在文字回答里。',
+    failed: '这次我没能生成语音消息。完整的回答在上面的文字里。',
+    forbidden: '这里不允许我给你发语音消息，所以回答只有文字。请允许我发送语音消息，或者发送 /settings speak off 关闭语音回答。',
+  },
   unsupportedContent: (kind) => `我无法使用${UNSUPPORTED_NAMES[kind]}。请发一张照片、照片加问题，或者输入一个问题。`,
   commandDescriptions: {
     start: '我能做什么，以及如何保存你的数据',
     help: '可以发送什么，以及所有命令',
     new: '开始新的对话',
-    settings: '回答长度、语言和语音复述',
+    settings: '回答长度、语言和语音回答',
     mydata: '我保存的关于你的全部信息',
     forget: '删除我保存的关于你的全部信息',
     read: '逐字读出照片里的全部文字',
     color: '照片里的颜色和光线',
   },
   commandArgumentDescriptions: {
-    settings: '例如：length short、language zh',
+    settings: '例如：length short、language zh、speak always',
   },
   describeCommand: {
     description: '描述一张照片，或回答关于它的问题',
