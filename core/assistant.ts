@@ -10,6 +10,8 @@ import { ReplyLanguage } from './reply-language.js';
 import type { FailureReason, IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
 import { KeyedQueue } from './util/index.js';
 import { hearQuestion, type VoiceDependencies } from './voice-question.js';
+import { wantsVoiceReply, type VoiceReplies } from './voice-reply.js';
+import { messagesFor } from './i18n/index.js';
 import { readColours } from './perception/colours.js';
 import { nothingRecognisable, parseFindings, perceivePhoto, serializeFindings, type PerceptionTools, type PhotoFindings } from './perception/photo-findings.js';
 import { asksAboutLight, photoIntent, type PhotoIntent } from './perception/photo-intent.js';
@@ -37,6 +39,8 @@ export interface AssistantDependencies {
    * need none. Without a text reader the vision model is asked to read.
    */
   readonly perception?: PerceptionTools;
+  /** Spoken answers, sent as voice messages after the text; without it answers are text only. */
+  readonly voiceReplies?: VoiceReplies;
   /** IANA time zone for today's date in the prompt; the system's when absent. */
   readonly timeZone?: string;
   /** The clock in epoch milliseconds, for today's date; tests fix it. */
@@ -182,6 +186,7 @@ export class Assistant {
         mediaRetentionHours: this.dependencies.limits.mediaRetentionMs / 3_600_000,
         messages: language.messages,
         messagesAfter: (updated) => language.withSetting(updated.language).messages,
+        canSpeak: this.dependencies.voiceReplies !== undefined && options.supportsVoice === true,
       });
       log.info({ command: outcome.command }, 'command');
       const messages = language.messages;
@@ -294,6 +299,7 @@ export class Assistant {
     }
     this.dependencies.store.completeTurn(turnId, answer, context.event);
     log.info({ turnId, intent, photos: media.length, reusedPhoto: question.media.length === 0 || undefined, answerChars: answer.length }, 'photo read without the model');
+    yield* this.speak(context, answer, question.source, turnId, located.settings);
     return 'replied';
   }
 
@@ -384,6 +390,7 @@ export class Assistant {
     const { options, log } = context;
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
+    let answered = false;
     try {
       const stream = model.generate({
         messages: prompt.messages,
@@ -430,6 +437,7 @@ export class Assistant {
         },
         'turn answered',
       );
+      answered = true;
     } catch (error) {
       const reason = failureReason(error);
       this.dependencies.store.failTurn(turnId, reason, delivery.deliveredText || undefined, reason === 'aborted' ? undefined : context.event);
@@ -439,7 +447,44 @@ export class Assistant {
       const { messages: texts } = context.language;
       yield { type: 'problem', text: delivery.deliveredText ? texts.modelFailedPartway : texts[FAILURE_TEXT[reason]], reason, turnId };
     }
+    if (answered) yield* this.speak(context, delivery.text, question.source, turnId, settings);
     return 'replied';
+  }
+
+  /**
+   * The answer spoken, after its text, when the person wants that (same mode back by default) and
+   * the platform has voice messages. The text already holds the whole answer, so a voice that
+   * fails costs one short note, never the turn.
+   */
+  private async *speak(
+    context: TurnContext,
+    answer: string,
+    source: Question['source'],
+    turnId: number,
+    settings: UserSettings,
+  ): AsyncGenerator<ReplyPart> {
+    const { voiceReplies } = this.dependencies;
+    const { log, options, language } = context;
+    if (!voiceReplies || !options.supportsVoice || !(options.alwaysSpeak || wantsVoiceReply(settings.voiceReplies, source))) return;
+    const texts = language.messages.voiceReplies;
+    const started = performance.now();
+    try {
+      const note = await voiceReplies.make(answer, language.code, (code) => messagesFor(code).voiceReplies.restInText, options.signal);
+      log.info(
+        { turnId, ms: Math.round(performance.now() - started), seconds: Math.round(note.durationSeconds * 10) / 10, language: note.language, spokenChars: note.text.length },
+        'voice reply made',
+      );
+      yield { type: 'voice', note: { data: note.data, durationSeconds: note.durationSeconds, waveform: note.waveform }, text: note.text, turnId, refused: texts.forbidden, failed: texts.failed };
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      if (isModelError(error) && error.kind === 'unsupported-input') {
+        // No voice for this language: the text is the answer, as it is for everyone else.
+        log.info({ turnId, language: language.code }, 'no voice speaks the reply language; text only');
+        return;
+      }
+      log.warn({ turnId, err: error }, 'the voice reply could not be made');
+      yield { type: 'notice', text: texts.failed };
+    }
   }
 
   /** Where a turn belongs: its user, settings, conversation, the history before it, and the photos a follow-up is about. */

@@ -15,6 +15,14 @@ export { DEFAULT_IMAGE_LIMITS, MediaError, preprocessImage, readImageFile, readL
 export { startRetentionSweeper } from './retention-sweeper.js';
 export type { HeardQuestion, VoiceDependencies } from './voice-question.js';
 export { hearQuestion } from './voice-question.js';
+export type { VoiceReplyOptions } from './voice-reply.js';
+export { speechLanguage, spokenPart, VoiceReplies, wantsVoiceReply } from './voice-reply.js';
+export { VoiceChain } from './models/speech/voice-chain.js';
+export { ESPEAK_PACKAGE, loadEspeak, type EspeakEngine } from './models/speech/espeak-engine.js';
+export { loadEspeakVoice, EspeakVoice } from './models/speech/espeak-voice.js';
+export { loadPiperVoice, PiperVoice } from './models/speech/piper-voice.js';
+export { encodeVoiceNote, type EncodedVoiceNote } from './audio/voice-note.js';
+export { textForSpeech } from './reply/index.js';
 export type { AudioLimits, DecodedAudio } from './audio/index.js';
 export { AudioError, decodeAudio } from './audio/index.js';
 export type * from './models/index.js';

@@ -1,3 +1,4 @@
+import type { OutgoingVoiceNote } from './platform/platform.js';
 import type { ProblemReason } from './problem-reason.js';
 
 export type { FailureReason, ProblemReason } from './problem-reason.js';
@@ -69,6 +70,10 @@ export interface TurnOptions {
   readonly signal?: AbortSignal;
   /** The platform can edit a sent message: users who opted in get `draft` parts while the model writes. */
   readonly supportsDrafts?: boolean;
+  /** The platform has voice messages: users who want them get a `voice` part after the text. */
+  readonly supportsVoice?: boolean;
+  /** Speak the answer whatever the person's voice setting (they asked for it this once). */
+  readonly alwaysSpeak?: boolean;
 }
 
 /**
@@ -79,6 +84,8 @@ export interface TurnOptions {
  * - `problem`: a kind message that something failed and what to try.
  * - `draft`: the answer so far, for users who opted in to streaming: show it by editing one message
  *   (at most one draft a second); the final answer still follows as new messages.
+ * - `voice`: the answer spoken, after its text, sent as the platform's voice message; `refused` is
+ *   what to tell the person in text when the platform will not take a voice message from the bot.
  */
 export type ReplyPart =
   | { readonly type: 'draft'; readonly text: string; readonly turnId: number }
@@ -93,4 +100,13 @@ export type ReplyPart =
        */
       readonly privately?: { readonly inGroup: string; readonly unreachable: string };
     }
-  | { readonly type: 'problem'; readonly text: string; readonly reason: ProblemReason; readonly turnId?: number };
+  | { readonly type: 'problem'; readonly text: string; readonly reason: ProblemReason; readonly turnId?: number }
+  | {
+      readonly type: 'voice';
+      readonly note: OutgoingVoiceNote;
+      /** The words spoken, as the voice was given them. */
+      readonly text: string;
+      readonly turnId: number;
+      readonly refused: string;
+      readonly failed: string;
+    };

@@ -10,6 +10,7 @@ export type {
   PartKind,
   Platform,
   PlatformErrorKind,
+  ReceiveOptions,
   ReplyChannel,
   SendTextOptions,
   SentMessage,

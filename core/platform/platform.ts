@@ -92,10 +92,16 @@ export class PlatformError extends Error {
   }
 }
 
+export interface ReceiveOptions {
+  readonly signal?: AbortSignal;
+  /** The answer is also spoken, whatever the person's voice setting: they asked for it this once (`--speak`). */
+  readonly alwaysSpeak?: boolean;
+}
+
 /** What the core offers an adapter: hand over a turn and where its reply goes. */
 export interface Inbox {
   /** Runs the turn and delivers its reply. Never rejects; resolves once the reply is out. */
-  receive(turn: IncomingTurn, channel: ReplyChannel, options?: { readonly signal?: AbortSignal }): Promise<void>;
+  receive(turn: IncomingTurn, channel: ReplyChannel, options?: ReceiveOptions): Promise<void>;
   /** Resolves once every turn received so far has been delivered. */
   idle(): Promise<void>;
   /** Where deliveries wait, durably, until they are answered. */

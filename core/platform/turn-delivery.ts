@@ -3,7 +3,7 @@ import type { Assistant } from '../assistant.js';
 import type { Logger } from '../log.js';
 import type { IncomingTurn, ReplyPart } from '../turn.js';
 import { StoreDeliveryJournal } from './delivery-journal.js';
-import { PlatformError, type DraftCapability, type Inbox, type ReplyChannel, type SentMessage } from './platform.js';
+import { PlatformError, type DraftCapability, type Inbox, type ReceiveOptions, type ReplyChannel, type SentMessage } from './platform.js';
 
 /** A typing indicator that lasts about 5 s needs renewing a little before it fades. */
 const DEFAULT_TYPING_INTERVAL_MS = 4000;
@@ -27,9 +27,9 @@ export class TurnDelivery implements Inbox {
     this.journal = new StoreDeliveryJournal(dependencies.store, dependencies.logger);
   }
 
-  receive(turn: IncomingTurn, channel: ReplyChannel, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+  receive(turn: IncomingTurn, channel: ReplyChannel, options: ReceiveOptions = {}): Promise<void> {
     const log = this.logger.child({ platform: turn.platform });
-    const work = this.deliver(turn, channel, log, options.signal).catch((error: unknown) => {
+    const work = this.deliver(turn, channel, log, options).catch((error: unknown) => {
       log.error({ err: error }, 'delivery failed');
     });
     this.inProgress.add(work);
@@ -41,7 +41,28 @@ export class TurnDelivery implements Inbox {
     while (this.inProgress.size > 0) await Promise.all([...this.inProgress]);
   }
 
-  private async deliver(turn: IncomingTurn, channel: ReplyChannel, log: Logger, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * The spoken answer, after its text. The text is the whole answer, so a voice message the
+   * platform refuses or loses costs one short note in text, never the turn.
+   */
+  private async sendVoice(target: ReplyChannel, part: Extract<ReplyPart, { type: 'voice' }>, log: Logger): Promise<void> {
+    // The private fallback of a room may be a place without voice messages.
+    if (!target.sendVoice) return;
+    let sent: SentMessage | undefined;
+    try {
+      sent = await target.sendVoice(part.note);
+    } catch (error) {
+      if (error instanceof PlatformError && error.kind === 'recipient-gone') throw error;
+      const refused = error instanceof PlatformError && error.kind === 'forbidden';
+      log.warn({ err: refused ? undefined : error, refused: refused || undefined }, 'the voice reply could not be sent');
+      await target.sendText(refused ? part.refused : part.failed, { asReply: false, kind: 'notice' });
+      return;
+    }
+    log.info({ seconds: Math.round(part.note.durationSeconds * 10) / 10, bytes: part.note.data.length }, 'voice reply sent');
+    if (sent) this.assistant.recordDelivery(part.turnId, sent.id);
+  }
+
+  private async deliver(turn: IncomingTurn, channel: ReplyChannel, log: Logger, { signal, alwaysSpeak }: ReceiveOptions): Promise<void> {
     let target = channel;
     let first = true;
     const typing = startTyping(channel, log);
@@ -50,12 +71,18 @@ export class TurnDelivery implements Inbox {
       const parts = this.assistant.handle(turn, {
         maxPartLength: channel.capabilities.maxPartLength,
         supportsDrafts: draft !== undefined,
+        supportsVoice: channel.sendVoice !== undefined,
+        ...(alwaysSpeak ? { alwaysSpeak } : {}),
         ...(signal ? { signal } : {}),
       });
       const personal = new PersonalReplies(channel, log);
       for await (const part of parts) {
         if (part.type === 'draft') {
           await draft?.show(part.text);
+          continue;
+        }
+        if (part.type === 'voice') {
+          await this.sendVoice(target, part, log);
           continue;
         }
         if (part.type === 'reply' && part.privately && channel.capabilities.shared) {

@@ -7,6 +7,7 @@ import {
   type ReplyPart,
   type SpeechToText,
   type VisionLanguageModel,
+  type VoiceReplies,
 } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -17,6 +18,8 @@ export interface Harness {
   readonly store: Store;
   /** Sends a turn and collects every reply part. */
   send(turn: Partial<IncomingTurn> & { userId?: string }, maxPartLength?: number, signal?: AbortSignal): Promise<ReplyPart[]>;
+  /** The same, on a platform with voice messages (or with `alwaysSpeak`, as `--speak` asks). */
+  sendWithVoice(turn: Partial<IncomingTurn> & { userId?: string }, options?: { alwaysSpeak?: boolean; signal?: AbortSignal }): Promise<ReplyPart[]>;
   close(): void;
 }
 
@@ -30,6 +33,7 @@ export interface HarnessOptions {
   speech?: SpeechToText;
   voiceMaxSeconds?: number;
   logger?: Logger;
+  voiceReplies?: VoiceReplies;
 }
 
 export function makeHarness(model: VisionLanguageModel | undefined, options: HarnessOptions = {}): Harness {
@@ -53,6 +57,7 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: Har
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    ...(options.voiceReplies ? { voiceReplies: options.voiceReplies } : {}),
   });
   return {
     assistant,
@@ -61,6 +66,13 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: Har
       const parts: ReplyPart[] = [];
       const full: IncomingTurn = { platform: 'test', userId: 'alice', chatId: 'chat-1', ...turn };
       for await (const part of assistant.handle(full, { maxPartLength, ...(signal ? { signal } : {}) })) parts.push(part);
+      return parts;
+    },
+    async sendWithVoice(turn, { alwaysSpeak, signal } = {}) {
+      const parts: ReplyPart[] = [];
+      const full: IncomingTurn = { platform: 'test', userId: 'alice', chatId: 'chat-1', ...turn };
+      const options = { maxPartLength: 4096, supportsVoice: true, ...(alwaysSpeak ? { alwaysSpeak } : {}), ...(signal ? { signal } : {}) };
+      for await (const part of assistant.handle(full, options)) parts.push(part);
       return parts;
     },
     close() {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createDiscordPlatform, type DiscordPlatform } from '../../adapters/discord/index.js';
-import { Assistant, silentLogger, TurnDelivery, type Logger, type PerceptionTools, type SpeechToText } from '../../core/index.js';
+import { Assistant, silentLogger, TurnDelivery, type Logger, type PerceptionTools, type SpeechToText, type VoiceReplies } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import type { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -22,7 +22,9 @@ export interface DiscordHarness {
 }
 
 /** The real discord.js client logged in to the fake Discord on loopback. */
-export async function startDiscordHarness(options: { model?: ScriptedVisionModel; speech?: SpeechToText; logger?: Logger; perception?: PerceptionTools } = {}): Promise<DiscordHarness> {
+export async function startDiscordHarness(
+  options: { model?: ScriptedVisionModel; speech?: SpeechToText; logger?: Logger; perception?: PerceptionTools; voiceReplies?: VoiceReplies } = {},
+): Promise<DiscordHarness> {
   const discord = await startFakeDiscord();
   const folder = makeTempFolder();
   const store = new Store(openDatabase(join(folder.path, 'discord.sqlite')));
@@ -34,6 +36,7 @@ export async function startDiscordHarness(options: { model?: ScriptedVisionModel
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
     ...(options.perception ? { perception: options.perception } : {}),
+    ...(options.voiceReplies ? { voiceReplies: options.voiceReplies } : {}),
   });
   const delivery = new TurnDelivery({ assistant, store, logger: options.logger ?? silentLogger() });
   const makeBot = (): DiscordPlatform =>

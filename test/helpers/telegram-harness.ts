@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createTelegramPlatform, type TelegramPlatform } from '../../adapters/telegram/index.js';
-import { Assistant, silentLogger, TurnDelivery, type FilePart, type Logger, type PerceptionTools, type SpeechToText } from '../../core/index.js';
+import { Assistant, silentLogger, TurnDelivery, type FilePart, type Logger, type PerceptionTools, type SpeechToText, type VoiceReplies } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
 import { ScriptedVisionModel } from '../../core/models/testing/scripted-vision-model.js';
 import { openDatabase, Store } from '../../storage/index.js';
@@ -38,7 +38,15 @@ export interface TelegramHarness {
  * `webhookSecret`, receiving on its own webhook server on a free loopback port.
  */
 export async function startTelegramHarness(
-  options: { webhookSecret?: string; albumWindowMs?: number; speech?: SpeechToText; model?: ScriptedVisionModel; logger?: Logger; perception?: PerceptionTools } = {},
+  options: {
+    webhookSecret?: string;
+    albumWindowMs?: number;
+    speech?: SpeechToText;
+    model?: ScriptedVisionModel;
+    logger?: Logger;
+    perception?: PerceptionTools;
+    voiceReplies?: VoiceReplies;
+  } = {},
 ): Promise<TelegramHarness> {
   const telegram = await startFakeTelegram();
   const folder = makeTempFolder();
@@ -52,6 +60,7 @@ export async function startTelegramHarness(
     limits: { image: DEFAULT_IMAGE_LIMITS, maxImagesPerTurn: 4, mediaRetentionMs: 3_600_000, historyTokenBudget: 1500, historyTurns: 20 },
     voice: { speech: options.speech, limits: { maxBytes: 20 * 1024 * 1024, maxSeconds: 120 } },
     ...(options.perception ? { perception: options.perception } : {}),
+    ...(options.voiceReplies ? { voiceReplies: options.voiceReplies } : {}),
   });
   const platform = createTelegramPlatform({
     token: telegram.token,
