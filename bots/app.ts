@@ -10,12 +10,14 @@ import {
   type SpeechToText,
   type VisionLanguageModel,
   type VoiceDependencies,
+  type VoiceReplies,
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
 import { redactConfig, SECRET_SETTING_NAMES, type Config } from './config/index.js';
 import { createPerceptionTools } from './perception.js';
 import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
+import { chooseVoiceReplies, type VoiceRepliesChoice } from './voice-replies.js';
 
 /** Everything a bot needs, built once from the configuration and passed as one object. */
 export interface App {
@@ -31,6 +33,9 @@ export interface App {
   readonly speechSetupHint: string | undefined;
   /** The engines that look at photos without the vision model. */
   readonly perception: PerceptionTools;
+  /** Spoken answers; undefined when there is no voice (then `voiceSetupHint` says why). */
+  readonly voiceReplies: VoiceReplies | undefined;
+  readonly voiceSetupHint: string | undefined;
   close(): Promise<void>;
 }
 
@@ -44,8 +49,13 @@ export interface StartOptions {
   readonly speech?: SpeechToText;
   /** The engines that look at photos without the vision model; the built-in ones when absent. */
   readonly perception?: PerceptionTools;
-  /** Which models this run needs: a one-shot command loads only its own (default: both). */
-  readonly needs?: { readonly vision: boolean; readonly speech: boolean };
+  /** Replaces the configured voice; for tests. */
+  readonly voiceReplies?: VoiceReplies;
+  /**
+   * Which models this run needs: a one-shot command loads only its own (default: vision and
+   * speech; a voice only where something can be sent one).
+   */
+  readonly needs?: { readonly vision: boolean; readonly speech: boolean; readonly voice?: boolean };
 }
 
 export async function startApp(options: StartOptions): Promise<App> {
@@ -75,6 +85,12 @@ export async function startApp(options: StartOptions): Promise<App> {
     ...(speechChoice.setupHint ? { speechSetupHint: speechChoice.setupHint } : {}),
     limits: { maxBytes: config.AUDIO_MAX_BYTES, maxSeconds: config.VOICE_MAX_SECONDS },
   };
+  const voiceChoice: VoiceRepliesChoice = options.voiceReplies
+    ? { voiceReplies: options.voiceReplies }
+    : needs.voice
+      ? await chooseVoiceReplies(config, logger)
+      : { setupHint: 'This command does not speak.' };
+  if (voiceChoice.setupHint && needs.voice) logger.warn(voiceChoice.setupHint);
   const imageLimits: ImageLimits = {
     maxInputBytes: config.IMAGE_MAX_BYTES,
     maxInputPixels: config.IMAGE_MAX_PIXELS,
@@ -94,6 +110,7 @@ export async function startApp(options: StartOptions): Promise<App> {
     },
     voice,
     perception,
+    ...(voiceChoice.voiceReplies ? { voiceReplies: voiceChoice.voiceReplies } : {}),
     ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
   // Image features a model keeps for follow-ups go when the photos they came from are deleted.
@@ -111,6 +128,8 @@ export async function startApp(options: StartOptions): Promise<App> {
     voice,
     speechSetupHint: speechChoice.setupHint,
     perception,
+    voiceReplies: voiceChoice.voiceReplies,
+    voiceSetupHint: voiceChoice.setupHint,
     close: async () => {
       stopSweeper();
       stopForgettingImages();

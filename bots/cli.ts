@@ -1,23 +1,27 @@
 /**
  * The command line behind `npm start`. Without a command it runs every bot whose token is set,
  * else the console; `console` opens the console anyway; `describe PHOTO ["QUESTION"]` (or
- * `--voice NOTE`) answers once; `read PHOTO` prints the text in a photo, verbatim, with no vision
- * model; `transcribe NOTE` prints what the speech model hears. Returns
+ * `--voice NOTE`, and `--speak FILE` to write the spoken answer) answers once; `read PHOTO` prints the
+ * text in a photo, verbatim, with no vision model; `transcribe NOTE` prints what the speech model
+ * hears; `say "TEXT" --out FILE` writes TEXT spoken as an Ogg/Opus voice note. Returns
  * the exit code: 0 done, 1 a problem with the input or the model, 2 usage or configuration,
  * 3 no usable model.
  */
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { PlatformStartError, TurnDelivery, type PerceptionTools, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { runConsole, runDescribe, runTranscribe } from './console.js';
+import { runConsole, runDescribe, runSay, runTranscribe } from './console.js';
 import { warmUpPerception } from './perception.js';
 import { PLATFORMS } from './registry.js';
 import { startUpProblem } from './start-up-errors.js';
 
 const USAGE =
-  'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION", npm start -- describe PHOTO --voice NOTE.ogg, npm start -- read PHOTO, or npm start -- transcribe NOTE.ogg [--language CODE]';
-const COMMANDS = new Set(['console', 'describe', 'read', 'transcribe']);
+  'Usage: npm start, npm start -- console, npm start -- describe PHOTO "QUESTION" [--speak REPLY.ogg], npm start -- describe PHOTO --voice NOTE.ogg [--speak REPLY.ogg], ' +
+  'npm start -- read PHOTO, npm start -- transcribe NOTE.ogg [--language CODE], or npm start -- say "TEXT" --out FILE.ogg [--language CODE]';
+const COMMANDS = new Set(['console', 'describe', 'read', 'transcribe', 'say']);
 
 export async function runCli(
   argv: readonly string[],
@@ -34,10 +38,26 @@ export async function runCli(
   }
   const voicePath = takeOption(words, '--voice');
   const language = takeOption(words, '--language');
+  const speakPath = takeOption(words, '--speak');
+  const outPath = takeOption(words, '--out');
   const rest = words.filter((word) => word !== undefined);
-  if (voicePath === null || language === null) {
-    process.stderr.write(`--voice and --language each need a value. ${USAGE}\n`);
+  if (voicePath === null || language === null || speakPath === null || outPath === null) {
+    process.stderr.write(`--voice, --language, --speak and --out each need a value. ${USAGE}\n`);
     return 2;
+  }
+  if (command === 'say' && !rest.join(' ').trim()) {
+    process.stderr.write(`say needs some text to speak, in quotes. ${USAGE}\n`);
+    return 2;
+  }
+  if (command === 'say' && !outPath) {
+    process.stderr.write(`say needs --out FILE.ogg, the voice note to write. ${USAGE}\n`);
+    return 2;
+  }
+  const writeTo = command === 'say' ? outPath : command === 'describe' ? speakPath : undefined;
+  const unwritable = writeTo === undefined ? undefined : await cannotWrite(resolve(writeTo));
+  if (unwritable) {
+    process.stderr.write(`${unwritable}\n`);
+    return 1;
   }
   if (command === 'describe' && !rest[0]) {
     process.stderr.write(`describe needs the path of a photo. ${USAGE}\n`);
@@ -77,8 +97,11 @@ export async function runCli(
       : command === 'read'
         ? { vision: false, speech: false }
       : command === 'describe'
-        ? { vision: true, speech: voicePath !== undefined }
-        : { vision: true, speech: true };
+        ? { vision: true, speech: voicePath !== undefined, voice: speakPath !== undefined }
+        : command === 'say'
+          ? { vision: false, speech: false, voice: true }
+          : // The console has no voice messages; the bots send them.
+            { vision: true, speech: true, voice: runsBots };
   let app: App;
   try {
     app = await startApp({ config, defaultLogLevel: runsBots ? 'info' : 'error', needs, ...overrides });
@@ -89,8 +112,8 @@ export async function runCli(
     return 2;
   }
   try {
-    if (command === 'describe' || command === 'transcribe') {
-      const hint = needs.vision && app.setupHint ? app.setupHint : needs.speech ? app.speechSetupHint : undefined;
+    if (command === 'describe' || command === 'transcribe' || command === 'say') {
+      const hint = needs.vision && app.setupHint ? app.setupHint : needs.speech && app.speechSetupHint ? app.speechSetupHint : needs.voice ? app.voiceSetupHint : undefined;
       if (hint) {
         process.stderr.write(`${hint}\n`);
         return 3;
@@ -101,8 +124,10 @@ export async function runCli(
         imagePath: resolve(rest[0]!),
         question: rest.slice(1).join(' '),
         ...(voicePath ? { voicePath: resolve(voicePath) } : {}),
+        ...(speakPath ? { speakPath: resolve(speakPath) } : {}),
       });
     }
+    if (command === 'say') return await runSay(app, { text: rest.join(' ').trim(), outPath: resolve(outPath!), ...(language ? { language } : {}) });
     if (command === 'read') return await runDescribe(app, { imagePath: resolve(rest[0]!), question: '/read', noticesToErrors: true });
     if (command === 'transcribe') return await runTranscribe(app, resolve(rest[0]!), language);
     if (runsBots) return await runPlatforms(app, platforms);
@@ -179,4 +204,16 @@ function takeOption(words: (string | undefined)[], name: string): string | undef
     }
   }
   return undefined;
+}
+
+/** Why a file cannot be written there, in one line, before any model is loaded; undefined when it can. */
+async function cannotWrite(path: string): Promise<string | undefined> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) return `${path} is a folder; give the path of a file to write, such as reply.ogg.`;
+  try {
+    await access(existing ? path : dirname(path), constants.W_OK);
+    return undefined;
+  } catch {
+    return existing ? `${path} cannot be written: it is read-only.` : `${dirname(path)} does not exist or cannot be written to; give a path in a folder you can write to.`;
+  }
 }

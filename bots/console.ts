@@ -1,5 +1,6 @@
 import { CONSOLE_PLATFORM, createConsoleChat, describeOnce, transcribeOnce, type ConsoleLimits } from '../adapters/console/index.js';
-import { TurnDelivery } from '../core/index.js';
+import { writeFile } from 'node:fs/promises';
+import { isModelError, resolveLanguage, speechLanguage, TurnDelivery } from '../core/index.js';
 import { consoleIdentity, type App } from './app.js';
 
 export async function runConsole(app: App): Promise<number> {
@@ -19,7 +20,7 @@ export async function runConsole(app: App): Promise<number> {
 
 export async function runDescribe(
   app: App,
-  request: { imagePath: string; question: string; voicePath?: string; noticesToErrors?: boolean },
+  request: { imagePath: string; question: string; voicePath?: string; speakPath?: string; noticesToErrors?: boolean },
 ): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
@@ -52,6 +53,33 @@ export async function runTranscribe(app: App, audioPath: string, language: strin
     logger: app.logger,
     signal: stop.signal,
   });
+}
+
+/**
+ * `say "TEXT" --out FILE`: the whole text spoken, as the voice replies speak (numbers, units and
+ * currency read out), written as an Ogg/Opus voice note. The language is the one given, else the
+ * one the text is written in.
+ */
+export async function runSay(app: App, request: { text: string; outPath: string; language?: string }): Promise<number> {
+  const voice = app.voiceReplies!;
+  const language = request.language ?? speechLanguage(request.text, resolveLanguage('auto', request.text, undefined));
+  if (!voice.speaks(language)) {
+    process.stderr.write(`No voice here speaks the language "${language}". Try --language en, or another TTS_VOICE.\n`);
+    return 1;
+  }
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  try {
+    const note = await voice.speak(request.text, language, stop.signal);
+    await writeFile(request.outPath, note.data);
+    process.stdout.write(`Wrote ${note.durationSeconds.toFixed(1)} seconds of speech to ${request.outPath}.\n`);
+    return 0;
+  } catch (error) {
+    if (isModelError(error) && error.kind === 'aborted') return 130;
+    app.logger.error({ err: error }, 'say failed');
+    process.stderr.write(`The text could not be spoken: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 }
 
 function consoleLimits(app: App): ConsoleLimits {

@@ -11,6 +11,8 @@ export interface DescribeOnceOptions {
   readonly question: string;
   /** A voice note whose words are the question (`--voice NOTE.ogg`). */
   readonly voicePath?: string;
+  /** Where the spoken answer is written (`--speak FILE`): the answer is spoken whatever the voice setting. */
+  readonly speakPath?: string;
   readonly output: NodeJS.WritableStream;
   readonly errors: NodeJS.WritableStream;
   /**
@@ -31,9 +33,20 @@ export interface DescribeOnceOptions {
 export async function describeOnce(options: DescribeOnceOptions): Promise<number> {
   const line = { imagePath: options.imagePath, text: options.question, ...(options.voicePath ? { audioPath: options.voicePath } : {}) };
   let failed = false;
-  const channel = consoleReplyChannel({ output: options.output, errors: options.errors, noticesToErrors: options.noticesToErrors === true }, () => (failed = true));
+  const channel = consoleReplyChannel(
+    {
+      output: options.output,
+      errors: options.errors,
+      noticesToErrors: options.noticesToErrors === true,
+      ...(options.speakPath ? { voiceFile: options.speakPath } : {}),
+    },
+    () => (failed = true),
+  );
   const identity: ConsoleIdentity = { userId: options.identity.userId, chatId: `${options.identity.chatId}-once-${randomUUID()}` };
-  await options.inbox.receive(consoleTurn(line, identity, options.limits), channel, options.signal ? { signal: options.signal } : {});
+  await options.inbox.receive(consoleTurn(line, identity, options.limits), channel, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.speakPath ? { alwaysSpeak: true } : {}),
+  });
   options.endConversation?.(identity);
   return failed ? 1 : 0;
 }

@@ -31,6 +31,12 @@ export const coreSettings = z.object({
   STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
   STT_TIMEOUT_S: positiveInteger.max(3600).default(120),
   VOICE_MAX_SECONDS: positiveInteger.max(900).default(120),
+  // `espeak` (espeak-ng, every language), a neural voice preset or folder, or `off`.
+  TTS_VOICE: z.string().min(1).default('espeak'),
+  // Words per minute; many screen-reader users listen much faster than the default 175.
+  TTS_RATE: positiveInteger.min(80).max(450).default(175),
+  // The most characters a voice reply speaks (about 35 s at 175 words a minute); the text has the rest.
+  TTS_MAX_CHARACTERS: positiveInteger.min(100).max(5000).default(600),
   // At most 100 MiB: a WAV is decoded whole, about four bytes of samples for each byte of file.
   AUDIO_MAX_BYTES: positiveInteger.max(100 * 1024 * 1024).default(20 * 1024 * 1024),
   // The Hugging Face Hub's own variable names, as every Hugging Face tool reads them.
