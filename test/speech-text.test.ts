@@ -104,6 +104,10 @@ test('English times and dates', () => {
     ['12/25/2026', 'December 25, 2026'],
     ['25.12.2026', '25 December 2026'],
     ['version 2.10.24', 'version 2.10.24'],
+    ['Best before 03/2027.', 'Best before March 2027.'],
+    ['12/2026', 'December 2026'],
+    ['Open Mon–Fri 9:00–17:00, Sat-Sun closed.', "Open Monday to Friday nine o'clock to seventeen hundred, Saturday to Sunday closed."],
+    ['Sun and sand', 'Sun and sand'],
   ]);
 });
 
@@ -202,6 +206,7 @@ test('Chinese units, times, dates and counts', () => {
     ['10am', '上午十点'],
     ['2026年12月2日', '二零二六年十二月二日'],
     ['2026-12-02', '二零二六年十二月二日'],
+    ['保质期至03/2027。', '保质期至二零二七年三月。'],
     ['2020-2021年', '二零二零到二零二一年'],
     ['营业时间8:00-17:00。', '营业时间八点到十七点。'],
     ['12月1日-12月5日', '十二月一日到十二月五日'],

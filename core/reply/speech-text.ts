@@ -419,6 +419,8 @@ function chineseTime(hourText: string, minuteText: string | undefined, period: s
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const ISO_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{4})-(\d{1,2})-(\d{1,2})(?![${ALPHABET}\p{N}\-.\/])`, 'gu');
+/** "Best before 03/2027": a month and a four-digit year, as labels print them. */
+const MONTH_YEAR = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(0?[1-9]|1[0-2])\/(\d{4})(?![${ALPHABET}\p{N}\-\/]|\.\d)`, 'gu');
 const SLASH_DATE = new RegExp(String.raw`(?<![${ALPHABET}\p{N}\-.\/])(\d{1,4})([\/.])(\d{1,2})\2(\d{1,4})(?![${ALPHABET}\p{N}\-\/]|\.\d)`, 'gu');
 
 /**
@@ -447,7 +449,11 @@ function replaceDates(text: string, language: 'en' | 'zh'): string {
       if (b > 12 && valid(a, b)) return say(c, a, b, true);
       if (!valid(a, b) && !valid(b, a)) return whole;
       return language === 'zh' ? `${chineseNumber(String(a))}，${chineseNumber(String(b))}，${chineseDigits(third)}年` : `${a} ${b} ${third}`;
-    });
+    })
+    // After full dates, so "12/03/2026" is not read as a month and a year.
+    .replace(MONTH_YEAR, (whole, month: string, year: string) =>
+      language === 'zh' ? `${chineseDigits(year)}年${chineseNumber(String(Number(month)))}月` : `${MONTHS[Number(month) - 1]} ${year}`,
+    );
 }
 
 /**
@@ -705,12 +711,32 @@ const ENGLISH_SYMBOLS: readonly (readonly [RegExp, string])[] = [
   [/%|％/gu, ' percent '],
 ];
 
+const WEEKDAYS: Readonly<Record<string, string>> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  tues: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  thur: 'Thursday',
+  thurs: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
+const WEEKDAY = alternation(Object.keys(WEEKDAYS).map((day) => day[0]!.toUpperCase() + day.slice(1)));
+/**
+ * "Mon–Fri" on a sign is "Monday to Friday". Only as a range: a lone "Sun" or "Wed" is as likely
+ * the word itself.
+ */
+const WEEKDAY_RANGE = new RegExp(String.raw`(?<![${ALPHABET}])(${WEEKDAY})\.?\s?[-–~]\s?(${WEEKDAY})\.?(?![${ALPHABET}])`, 'gu');
+
 /** "9:00-17:00": the dash between two times is "to", before either time becomes words. */
 const TIME_RANGE_DASH = /(\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)\s?[-–~～]\s?(?=\d{1,2}:\d{2})/gu;
 
 function englishRules(text: string): string {
   let spoken = replacePhones(text, 'en');
   spoken = replaceDates(spoken, 'en');
+  spoken = spoken.replace(WEEKDAY_RANGE, (whole, from: string, to: string) => `${WEEKDAYS[from.toLowerCase()]} to ${WEEKDAYS[to.toLowerCase()]}`);
   spoken = spoken
     .replace(TIME_RANGE_DASH, '$1 to ')
     .replace(CLOCK_TIME, (whole, hour: string, minute: string, period?: string) => englishTime(hour, minute, period))
