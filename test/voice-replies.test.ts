@@ -233,6 +233,13 @@ describe('voice replies on the platforms', () => {
     await harness.delivery.idle();
     assert.equal(texts.at(-1), 'I am not allowed to send you voice messages here, so the answer is in text only. Allow voice messages from me, or send /settings speak off to stop them.');
     assert.match(texts[0]!, /I see 0 photos/u);
+
+    // Told once: the next voice question gets its answer and no second note about it.
+    harness.telegram.sendVoice({ chat, from: person, bytes: encodeOggOpus(voiceLike(2, 48_000, 8), 48_000), duration: 2 });
+    const again = await harness.messages(texts.length + 2, chat.id);
+    await harness.delivery.idle();
+    assert.equal(harness.telegram.sentMessages(chat.id).length, texts.length + 2);
+    assert.match(again.at(-1)!, /You asked/u);
   });
 
   test('Discord: a voice message is answered in text, then with a real voice message (flag 8192, one audio/ogg part, duration and waveform)', async () => {

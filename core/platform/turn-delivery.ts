@@ -17,6 +17,8 @@ const DEFAULT_TYPING_INTERVAL_MS = 4000;
  */
 export class TurnDelivery implements Inbox {
   private readonly inProgress = new Set<Promise<void>>();
+  /** People told in this run that the platform refuses voice messages from the bot: told once is enough. */
+  private readonly toldVoiceRefused = new Set<string>();
   private readonly assistant: Assistant;
   private readonly logger: Logger;
   readonly journal: StoreDeliveryJournal;
@@ -45,7 +47,7 @@ export class TurnDelivery implements Inbox {
    * The spoken answer, after its text. The text is the whole answer, so a voice message the
    * platform refuses or loses costs one short note in text, never the turn.
    */
-  private async sendVoice(target: ReplyChannel, part: Extract<ReplyPart, { type: 'voice' }>, log: Logger): Promise<void> {
+  private async sendVoice(target: ReplyChannel, part: Extract<ReplyPart, { type: 'voice' }>, person: string, log: Logger): Promise<void> {
     // The private fallback of a room may be a place without voice messages.
     if (!target.sendVoice) return;
     let sent: SentMessage | undefined;
@@ -55,6 +57,8 @@ export class TurnDelivery implements Inbox {
       if (error instanceof PlatformError && error.kind === 'recipient-gone') throw error;
       const refused = error instanceof PlatformError && error.kind === 'forbidden';
       log.warn({ err: refused ? undefined : error, refused: refused || undefined }, 'the voice reply could not be sent');
+      if (refused && this.toldVoiceRefused.has(person)) return;
+      if (refused) this.toldVoiceRefused.add(person);
       await target.sendText(refused ? part.refused : part.failed, { asReply: false, kind: 'notice' });
       return;
     }
@@ -82,7 +86,7 @@ export class TurnDelivery implements Inbox {
           continue;
         }
         if (part.type === 'voice') {
-          await this.sendVoice(target, part, log);
+          await this.sendVoice(target, part, `${turn.platform}:${turn.userId}`, log);
           continue;
         }
         if (part.type === 'reply' && part.privately && channel.capabilities.shared) {
