@@ -15,6 +15,7 @@ import {
 const ROLE: Record<ModelTask, { noun: string; variable: string; example: string }> = {
   'vision-language': { noun: 'vision model', variable: 'VLM_MODEL', example: 'smolvlm-256m' },
   'speech-to-text': { noun: 'speech model', variable: 'STT_MODEL', example: 'whisper-base' },
+  'text-to-speech': { noun: 'voice', variable: 'TTS_VOICE', example: 'piper-en-us-lessac-medium' },
 };
 
 /** One line saying what to set up, or undefined when the error is not a known setup problem. */

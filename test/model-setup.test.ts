@@ -383,6 +383,6 @@ describe('the npm run models entry point as its own process', { concurrency: tru
     const result = await run(hub, modelsDirectory, ['pull', 'nonexistent']);
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'Unknown model "nonexistent". Known models: smolvlm-256m, smolvlm-500m, smolvlm2-256m, smolvlm2-500m, whisper-tiny, whisper-base, whisper-small, whisper-large-v3-turbo.\n');
+    assert.equal(result.stderr, 'Unknown model "nonexistent". Known models: smolvlm-256m, smolvlm-500m, smolvlm2-256m, smolvlm2-500m, whisper-tiny, whisper-base, whisper-small, whisper-large-v3-turbo, piper-en-us-lessac-medium, piper-zh-cn-huayan-medium.\n');
   });
 });

@@ -9,7 +9,7 @@ export type DeviceKind = 'cpu' | 'cuda';
 
 export interface ModelPreset {
   readonly name: string;
-  readonly task: 'vision-language' | 'speech-to-text';
+  readonly task: 'vision-language' | 'speech-to-text' | 'text-to-speech';
   readonly description: string;
   /** Hub repository id, e.g. `HuggingFaceTB/SmolVLM-256M-Instruct`. */
   readonly repository: string;
@@ -19,6 +19,12 @@ export interface ModelPreset {
   readonly configFiles: readonly string[];
   /** ONNX session names; the file is `onnx/<session><suffix>.onnx` for the dtype chosen. */
   readonly sessions: readonly string[];
+  /**
+   * Every file to fetch, relative to the repository root, for a repository not laid out for
+   * transformers.js (a Piper voice: one `.onnx` and its `.onnx.json`, the same on every device).
+   * When set, `configFiles` and `sessions` are empty.
+   */
+  readonly files?: readonly string[];
   readonly dtypes: Readonly<Record<DeviceKind, Readonly<Record<string, SessionDtype>>>>;
   /** Vision models: image splitting multiplies vision passes (up to 13-17 per phone photo), so off on CPU. */
   readonly imageSplitting?: Readonly<Record<DeviceKind, boolean>>;
@@ -128,7 +134,34 @@ export const SPEECH_PRESETS: readonly ModelPreset[] = [
   ),
 ];
 
-export const ALL_PRESETS: readonly ModelPreset[] = [...PRESETS, ...SPEECH_PRESETS];
+/**
+ * A Piper voice from rhasspy/piper-voices: `<family>/<code>/<dataset>/<quality>/<code>-<dataset>-<quality>.onnx`
+ * with its `.onnx.json` and the MODEL_CARD that states its licence and training data. Pinned to the
+ * repository's v1.0.0 tag, the revision Piper's own voice list links to.
+ */
+function piperVoice(code: string, dataset: string, quality: string, description: string, approximateCpuMegabytes: number): ModelPreset {
+  const folder = `${code.split('_')[0]}/${code}/${dataset}/${quality}`;
+  const voice = `${folder}/${code}-${dataset}-${quality}`;
+  return {
+    name: `piper-${code.toLowerCase().replace('_', '-')}-${dataset.replaceAll('_', '-')}-${quality.replaceAll('_', '-')}`,
+    task: 'text-to-speech',
+    description,
+    repository: 'rhasspy/piper-voices',
+    revision: 'v1.0.0',
+    configFiles: [],
+    sessions: [],
+    files: [`${voice}.onnx`, `${voice}.onnx.json`, `${folder}/MODEL_CARD`],
+    dtypes: { cpu: {}, cuda: {} },
+    approximateCpuMegabytes,
+  };
+}
+
+export const VOICE_PRESETS: readonly ModelPreset[] = [
+  piperVoice('en_US', 'lessac', 'medium', 'Piper voice: US English (lessac), medium quality, a neural voice for voice replies', 63),
+  piperVoice('zh_CN', 'huayan', 'medium', 'Piper voice: Mandarin Chinese (huayan), medium quality, a neural voice for voice replies', 63),
+];
+
+export const ALL_PRESETS: readonly ModelPreset[] = [...PRESETS, ...SPEECH_PRESETS, ...VOICE_PRESETS];
 
 export function findPreset(name: string): ModelPreset | undefined {
   return ALL_PRESETS.find((preset) => preset.name === name.toLowerCase());
@@ -136,5 +169,11 @@ export function findPreset(name: string): ModelPreset | undefined {
 
 /** The ONNX files a preset needs on one device, relative to the model folder. */
 export function onnxFiles(preset: ModelPreset, device: DeviceKind): string[] {
+  if (preset.files) return preset.files.filter((path) => path.endsWith('.onnx'));
   return preset.sessions.map((session) => `onnx/${session}${DTYPE_SUFFIX[preset.dtypes[device][session]!]}.onnx`);
+}
+
+/** Every file a preset needs on one device, relative to the repository root (and the model folder). */
+export function presetFiles(preset: ModelPreset, device: DeviceKind): string[] {
+  return preset.files ? [...preset.files] : [...preset.configFiles, ...onnxFiles(preset, device)];
 }

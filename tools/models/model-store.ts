@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { ALL_PRESETS, findPreset, onnxFiles, type DeviceKind, type ModelPreset } from '../../core/models/presets.js';
+import { ALL_PRESETS, findPreset, onnxFiles, presetFiles, type DeviceKind, type ModelPreset } from '../../core/models/presets.js';
 import { fileSize, findFileProblem, type FileProblemKind } from './file-checksum.js';
 import type { HubClient, HubFile } from './hub-client.js';
 import { MANIFEST_FILE, readManifest, writeManifest, type ManifestFile, type SeedManifest } from './model-manifest.js';
@@ -226,7 +226,7 @@ function requirePreset(name: string): ModelPreset {
 /** The preset's files for the devices, plus the external-data companions the repository has. */
 function selectFiles(preset: ModelPreset, devices: readonly DeviceKind[], tree: readonly HubFile[], commit: string): HubFile[] {
   const onnx = [...new Set(devices.flatMap((device) => onnxFiles(preset, device)))];
-  const wanted = [...preset.configFiles, ...onnx];
+  const wanted = [...new Set(devices.flatMap((device) => presetFiles(preset, device)))];
   const byPath = new Map(tree.map((file) => [file.path, file]));
   const absent = wanted.filter((path) => !byPath.has(path));
   if (absent.length > 0) {
