@@ -48,6 +48,7 @@ export async function chooseVoiceReplies(config: Config, logger: Logger): Promis
       logger.warn(`${hint ?? modelLoadFailedHint('text-to-speech', { folder: folder ?? setting })} Voice replies use espeak-ng meanwhile.`);
     }
   }
+  logger.info({ voice: voice.id, wordsPerMinute: config.TTS_RATE }, 'voice replies on');
   return {
     voiceReplies: new VoiceReplies({ synthesizer: voice, wordsPerMinute: config.TTS_RATE, maxCharacters: config.TTS_MAX_CHARACTERS }),
   };

@@ -87,6 +87,11 @@ export function speechLanguage(text: string, replyLanguage: string): string {
 export class VoiceReplies {
   constructor(private readonly options: VoiceReplyOptions) {}
 
+  /** Which voice speaks, for the log and the bench (e.g. `piper:en_US-lessac-medium+espeak-ng`). */
+  get voiceId(): string {
+    return this.options.synthesizer.id;
+  }
+
   /** Whether some voice speaks the language at all. */
   speaks(language: string): boolean {
     return this.options.synthesizer.speaks(language);
