@@ -391,6 +391,7 @@ export class Assistant {
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
     let answered = false;
+    let cutOff = false;
     try {
       const stream = model.generate({
         messages: prompt.messages,
@@ -421,7 +422,8 @@ export class Assistant {
       for (const chunk of delivery.finish()) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
       // Cut at the token limit: the listener must hear that it stopped, and how to get the rest.
-      if (finishReason === 'length') yield { type: 'notice', text: context.language.messages.answerCutOff };
+      cutOff = finishReason === 'length';
+      if (cutOff) yield { type: 'notice', text: context.language.messages.answerCutOff };
       // A barcode's number or address exactly as it is encoded, which a model may not copy right.
       const barcodes = question.findings.flatMap((found) => found?.barcodes ?? []);
       if (barcodes.length > 0) yield { type: 'notice', text: barcodes.map(context.language.messages.perception.barcode).join('\n') };
@@ -447,7 +449,7 @@ export class Assistant {
       const { messages: texts } = context.language;
       yield { type: 'problem', text: delivery.deliveredText ? texts.modelFailedPartway : texts[FAILURE_TEXT[reason]], reason, turnId };
     }
-    if (answered) yield* this.speak(context, delivery.text, question.source, turnId, settings);
+    if (answered) yield* this.speak(context, delivery.text, question.source, turnId, settings, cutOff);
     return 'replied';
   }
 
@@ -462,6 +464,7 @@ export class Assistant {
     source: Question['source'],
     turnId: number,
     settings: UserSettings,
+    cutOff = false,
   ): AsyncGenerator<ReplyPart> {
     const { voiceReplies } = this.dependencies;
     const { log, options, language } = context;
@@ -469,7 +472,14 @@ export class Assistant {
     const texts = language.messages.voiceReplies;
     const started = performance.now();
     try {
-      const note = await voiceReplies.make(answer, language.code, (code) => messagesFor(code).voiceReplies.restInText, options.signal);
+      const note = await voiceReplies.make(
+        answer,
+        language.code,
+        (code) => messagesFor(code).voiceReplies.restInText,
+        options.signal,
+        // A cut answer must not sound whole: the note ends as the text does, saying it stopped.
+        cutOff ? (code) => messagesFor(code).answerCutOff : undefined,
+      );
       log.info(
         { turnId, ms: Math.round(performance.now() - started), seconds: Math.round(note.durationSeconds * 10) / 10, language: note.language, spokenChars: note.text.length },
         'voice reply made',

@@ -97,10 +97,23 @@ export class VoiceReplies {
     return this.options.synthesizer.speaks(language);
   }
 
-  /** `restInText`: the closing words in the language the note is spoken in. */
-  async make(answer: string, replyLanguage: string, restInText: (language: string) => string, signal?: AbortSignal): Promise<OutgoingVoiceNote & { readonly language: string; readonly text: string }> {
+  /**
+   * `restInText`: the closing words in the language the note is spoken in. `cutOff`: the answer
+   * itself stopped at the model's limit, so the note must end by saying so (in those words), even
+   * when all of it is spoken.
+   */
+  async make(
+    answer: string,
+    replyLanguage: string,
+    restInText: (language: string) => string,
+    signal?: AbortSignal,
+    cutOff?: (language: string) => string,
+  ): Promise<OutgoingVoiceNote & { readonly language: string; readonly text: string }> {
     const language = speechLanguage(answer, replyLanguage);
-    return this.speak(spokenPart(answer, this.options.maxCharacters, restInText(language), language), language, signal);
+    if (!cutOff) return this.speak(spokenPart(answer, this.options.maxCharacters, restInText(language), language), language, signal);
+    const closing = cutOff(language);
+    const spoken = spokenPart(answer, this.options.maxCharacters, closing, language);
+    return this.speak(spoken.endsWith(closing) ? spoken : `${spoken}${language === 'zh' ? '' : ' '}${closing}`, language, signal);
   }
 
   /** All of `text` as a voice note (`say`), normalised for speech first. */

@@ -134,6 +134,18 @@ describe('voice replies through the assistant', () => {
     assert.ok(note.waveform && note.waveform.length > 0 && note.waveform.length <= 256);
   });
 
+  test('an answer cut at the model\'s limit never sounds whole: the note ends saying it stopped', async () => {
+    const recording = new RecordingVoice(espeak);
+    harness?.close();
+    harness = makeHarness(new ScriptedVisionModel({ chunks: ['A shelf of tins: tomatoes, beans, soup and'], finishReason: 'length' }), {
+      speech: new ScriptedSpeechModel({ text: 'What is on the shelf?' }),
+      voiceReplies: new VoiceReplies({ synthesizer: recording, maxCharacters: 600 }),
+    });
+    const parts = await harness.sendWithVoice({ audio: [voiceNote()] });
+    assert.ok(voicePart(parts));
+    assert.match(recording.requests[0]!.text, / That is the start; send more for the rest\.$/u);
+  });
+
   test('a typed question gets text only, unless the person chose always', async () => {
     const recording = new RecordingVoice(espeak);
     const typed = await start(recording).sendWithVoice({ text: 'What is in front of me?' });
