@@ -112,7 +112,7 @@ test('a bad Telegram or Discord value gives the same one line as any other setti
 });
 
 test('a secret marked only in an adapter\'s settings is never echoed in a config error and is redacted from log lines', () => {
-  assert.deepEqual([...SECRET_SETTING_NAMES].sort(), ['DISCORD_BOT_TOKEN', 'HF_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'VLM_API_KEY']);
+  assert.deepEqual([...SECRET_SETTING_NAMES].sort(), ['DISCORD_BOT_TOKEN', 'HF_TOKEN', 'STT_API_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'VLM_API_KEY']);
   // Marked in adapters/telegram/settings.ts and adapters/discord/settings.ts, nowhere else.
   assert.equal(secretSettingNames(coreSettings).includes('TELEGRAM_WEBHOOK_SECRET'), false);
   const webhook = errorFor({ TELEGRAM_WEBHOOK_SECRET: 'hush hush, very secret' });

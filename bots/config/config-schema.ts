@@ -72,6 +72,13 @@ export const configSchema = configFields
         message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
       });
     }
+    if (config.STT_BACKEND === 'openai' && !config.STT_BASE_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['STT_BASE_URL'],
+        message: 'a URL such as http://gpu-host:8001/v1 when STT_BACKEND is openai',
+      });
+    }
     // A preset names files for the embedded backend; a server would answer 404 for it on every question.
     if (config.VLM_BACKEND === 'openai' && findPreset(config.VLM_MODEL)) {
       context.addIssue({

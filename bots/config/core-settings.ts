@@ -26,7 +26,11 @@ export const coreSettings = z.object({
   VLM_TIMEOUT_S: positiveInteger.max(3600).default(120),
   VLM_CONCURRENCY: positiveInteger.max(256).default(4),
   VLM_MAX_IMAGE_SIDE: positiveInteger.min(224).max(4096).default(1536),
+  // `openai`: an OpenAI-compatible /v1/audio/transcriptions server (vLLM, faster-whisper, whisper.cpp).
+  STT_BACKEND: z.enum(['embedded', 'openai']).default('embedded'),
   STT_MODEL: z.string().min(1).default('whisper-base'),
+  STT_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  STT_API_KEY: z.string().min(1).optional().meta({ secret: true }),
   // Unset: the same as VLM_DEVICE (filled in by the composed schema).
   STT_DEVICE: z.enum(['cpu', 'cuda', 'auto']).optional(),
   STT_TIMEOUT_S: positiveInteger.max(3600).default(120),
@@ -51,6 +55,22 @@ export const coreSettings = z.object({
   MEDIA_RETENTION_HOURS: positiveInteger.max(24 * 30).default(24),
   HISTORY_RETENTION_DAYS: positiveInteger.max(3650).default(30),
   HISTORY_TOKEN_BUDGET: positiveInteger.min(100).default(1500),
+  // The waiting line for model turns, shared by every platform: at most this many wait; more are
+  // told the assistant is busy.
+  QUEUE_MAX_WAITING: positiveInteger.max(100_000).default(200),
+  // The longest one turn may take from its start (transcription, reading, the model), in seconds.
+  TURN_DEADLINE_S: positiveInteger.max(3600).default(300),
+  // platform:userId lists, comma or space separated; empty means everyone may use the assistant.
+  ALLOWED_USERS: z.string().optional(),
+  ADMIN_USERS: z.string().optional(),
+  // Model turns per person (admins exempt); unset means no limit.
+  RATE_LIMIT_PER_MINUTE: positiveInteger.max(10_000).optional(),
+  DAILY_TURN_QUOTA: positiveInteger.max(1_000_000).optional(),
+  // The operations endpoint (/healthz, /metrics); off when unset.
+  OPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  OPS_HOST: z.string().min(1).default('127.0.0.1'),
+  // How long a stop waits for the turns in progress before it ends them, in seconds.
+  SHUTDOWN_GRACE_S: positiveInteger.max(600).default(20),
   // Unset: the system's time zone.
   TIME_ZONE: z.string().min(1).refine(isTimeZone, 'an IANA time zone such as Europe/London or Asia/Shanghai').optional(),
 });

@@ -1,7 +1,7 @@
 import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
-import type { Messages } from './messages.js';
+import type { Messages, ServicePhrases } from './messages.js';
 import type { Barcode } from '../perception/barcode-scanner.js';
 import { COLOUR_NAMES as COLOUR_NAME_KEYS, type ColourName, type ColourReading } from '../perception/colours.js';
 import type { PhotoProblem } from '../perception/photo-quality.js';
@@ -57,6 +57,26 @@ function duration(totalSeconds: number): string {
   if (minutes === 0) return plural(seconds, 'second', 'seconds');
   return seconds === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
 }
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+
+/** "in 40 minutes", "in 5 hours": a reset time said roughly, as a person would. */
+function inAbout(seconds: number): string {
+  if (seconds < 60) return `in ${plural(Math.max(1, Math.ceil(seconds)), 'second', 'seconds')}`;
+  if (seconds < 3600) return `in ${plural(Math.ceil(seconds / 60), 'minute', 'minutes')}`;
+  return `in about ${plural(Math.round(seconds / 3600), 'hour', 'hours')}`;
+}
+
+const service: ServicePhrases = {
+  placeInLine: (position, seconds) =>
+    `You are ${position <= ORDINALS.length ? ORDINALS[position - 1] : `number ${position}`} in line; about ${duration(Math.max(1, Math.round(seconds)))}.`,
+  busy: 'I am very busy right now and could not take your message. Please send it again in a minute.',
+  restarting: 'I am restarting. Your message is kept, and I will answer it in a moment.',
+  notAllowed: 'This assistant is private, and your account is not on its list. Ask the person who runs it to add you.',
+  rateLimited: (seconds) => `You are sending questions faster than I can take them. Please wait ${duration(Math.max(1, Math.ceil(seconds)))} and send it again.`,
+  quotaReached: (limit, seconds) =>
+    `You have used today's ${plural(limit, 'question', 'questions')}. You can ask again after midnight, ${inAbout(seconds)}. Commands such as /mydata still work.`,
+};
 
 const storedData: StoredDataPhrases = {
   heading: 'This is everything I have stored about you.',
@@ -209,6 +229,7 @@ export const en: Messages = {
   couldNotHear: "I couldn't hear anything. Try again closer to the phone.",
   transcriptionFailed: 'Sorry, I could not make out that voice message. Please try again, or type your question.',
   heardAs: (transcript) => `You asked: ${transcript}`,
+  service,
   voiceReplies: {
     restInText: 'The rest of the answer is in the text.',
     failed: 'I could not make the voice message this time. The whole answer is in the text above.',

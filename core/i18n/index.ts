@@ -3,7 +3,7 @@ import { displayLanguageName } from './display-name.js';
 import { defaultLanguage, findLanguage, languages } from './languages.js';
 import type { Messages } from './messages.js';
 
-export type { DescribeCommandTexts, Messages, VoiceProblemKind } from './messages.js';
+export type { DescribeCommandTexts, Messages, ServicePhrases, VoiceProblemKind } from './messages.js';
 export type { Language } from './languages.js';
 export { addLanguage, defaultLanguage, findLanguage, languages } from './languages.js';
 export { minutesAndSeconds, plural, retentionPeriod, wholeMegabytes } from './quantities.js';

@@ -82,6 +82,7 @@ export interface Messages {
   /** The opt-in echo of a transcript before its answer. */
   readonly heardAs: (transcript: string) => string;
   readonly voiceReplies: VoiceReplyPhrases;
+  readonly service: ServicePhrases;
   readonly unsupportedContent: (kind: UnsupportedContent) => string;
   /** One short line per command, for the platform's command menu. */
   readonly commandDescriptions: Readonly<Record<CommandName, string>>;
@@ -118,3 +119,20 @@ export interface VoiceReplyPhrases {
   /** The platform or the person's privacy settings refuse voice messages from the bot. */
   readonly forbidden: string;
 }
+
+/** What the person hears when the assistant is shared by many: the line, the limits, a restart. */
+export interface ServicePhrases {
+  /** Said once when a turn waits longer than a few seconds; `position` 1 is next. */
+  readonly placeInLine: (position: number, seconds: number) => string;
+  /** The waiting line is full; nothing of the message was kept. */
+  readonly busy: string;
+  /** The assistant is restarting while the message waited; it is kept and answered after the restart. */
+  readonly restarting: string;
+  /** An allow-list is set and this person is not on it. */
+  readonly notAllowed: string;
+  /** Too many questions in a minute; `seconds` until the next one is taken. */
+  readonly rateLimited: (seconds: number) => string;
+  /** Today's questions are used up; `limit` per day, `seconds` until they reset (local midnight). */
+  readonly quotaReached: (limit: number, seconds: number) => string;
+}
+

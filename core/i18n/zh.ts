@@ -1,7 +1,7 @@
 import type { LanguageSetting, ReplyLength, UserSettings } from '../../storage/index.js';
 import type { UnsupportedContent } from '../turn.js';
 import { displayLanguageName } from './display-name.js';
-import type { Messages } from './messages.js';
+import type { Messages, ServicePhrases } from './messages.js';
 import type { Barcode } from '../perception/barcode-scanner.js';
 import type { ColourName, ColourReading } from '../perception/colours.js';
 import type { PhotoProblem } from '../perception/photo-quality.js';
@@ -114,6 +114,24 @@ function duration(totalSeconds: number): string {
   return seconds === 0 ? `${minutes} 分钟` : `${minutes} 分 ${seconds} 秒`;
 }
 
+const CHINESE_ORDINALS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+
+function inAbout(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} 秒后`;
+  if (seconds < 3600) return `${Math.ceil(seconds / 60)} 分钟后`;
+  return `大约 ${Math.round(seconds / 3600)} 小时后`;
+}
+
+const service: ServicePhrases = {
+  placeInLine: (position, seconds) =>
+    `你排在第${position <= CHINESE_ORDINALS.length ? CHINESE_ORDINALS[position - 1] : ` ${position} `}位，大约需要 ${duration(Math.max(1, Math.round(seconds)))}。`,
+  busy: '我现在非常忙，没能接收你的消息。请一分钟后再发一次。',
+  restarting: '我正在重新启动。你的消息已保存，稍后我会回答。',
+  notAllowed: '这个助手是私人的，你的账号不在名单上。请联系运行它的人把你加进去。',
+  rateLimited: (seconds) => `你提问的速度太快了，我跟不上。请等 ${duration(Math.max(1, Math.ceil(seconds)))} 再发一次。`,
+  quotaReached: (limit, seconds) => `你今天的 ${limit} 个问题已经用完了。午夜之后可以再问，${inAbout(seconds)}。/mydata 等命令仍然可以使用。`,
+};
+
 const storedData: StoredDataPhrases = {
   heading: '以下是我保存的关于你的全部信息。',
   account: (platform, platformUserId, since) => `你的账号：${platform} 用户 ${platformUserId}，首次使用时间 ${since}。`,
@@ -216,6 +234,7 @@ export const zh: Messages = {
   couldNotHear: '我什么也没听到。请靠近手机再试一次。',
   transcriptionFailed: '抱歉，我没能听清这条语音消息。请再试一次，或者输入你的问题。',
   heardAs: (transcript) => `你问的是：${transcript}`,
+  service,
   voiceReplies: {
     restInText: '其余的内容在文字回答里。',
     failed: '这次我没能生成语音消息。完整的回答在上面的文字里。',
