@@ -9,6 +9,7 @@ import {
   MessageFlags,
   Partials,
   RESTJSONErrorCodes,
+  Status,
   type ChatInputCommandInteraction,
   type Interaction,
   type Message,
@@ -34,6 +35,8 @@ export interface DiscordPlatformOptions {
 
 export interface DiscordPlatform extends Platform {
   readonly client: Client;
+  /** Started, and every gateway shard ready (not reconnecting or resuming). */
+  isConnected(): boolean;
 }
 
 /** An interaction token lasts 15 minutes; an id seen longer ago than that cannot come again. */
@@ -46,6 +49,7 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
   const { logger } = options;
   const startAbort = new AbortController();
   let started = false;
+  let stopped = false;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     // Without these, direct messages never reach messageCreate.
@@ -215,7 +219,12 @@ export function createDiscordPlatform(options: DiscordPlatformOptions): DiscordP
       await replayKept(target);
       started = true;
     },
+    isConnected() {
+      // The manager's own status stays Ready once reached; a shard's follows each reconnect.
+      return started && !stopped && client.ws.status === Status.Ready && client.ws.shards.every((shard) => shard.status === Status.Ready);
+    },
     async stop() {
+      stopped = true;
       if (!started) startAbort.abort();
       // Messages still being read (a reply's reference fetched) reach the inbox first.
       while (pending.size > 0) await Promise.all([...pending]);

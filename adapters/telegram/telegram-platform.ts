@@ -40,7 +40,16 @@ export interface TelegramPlatform extends Platform {
   readonly bot: Bot;
   /** The port the webhook server listens on, once started in webhook mode. */
   readonly webhookPort: number | undefined;
+  /**
+   * Started and receiving: the webhook server listens and Telegram has its address, or the polling
+   * loop runs and a poll came back recently (a poll lasts at most 30 s; a network outage leaves
+   * auto-retry waiting, and no poll returns).
+   */
+  isConnected(): boolean;
 }
+
+/** Three long polls (30 s each) without one returning. */
+const POLL_SILENCE_LIMIT_MS = 90_000;
 
 /**
  * The Telegram adapter: grammy with auto-retry (the one owner of 429 and 5xx retries), updates in
@@ -74,12 +83,17 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
   let runner: RunnerHandle | undefined;
   let server: Server | undefined;
   const replays = new Set<Promise<void>>();
+  let receiving = false;
+  let lastPollAt = 0;
 
   // Every update is kept before Telegram hears it arrived: the next getUpdates (whose offset
   // confirms this batch) cannot be sent before this call has returned.
   bot.api.config.use(async (previous, method, payload, signal) => {
     const result = await previous(method, payload, signal);
-    if (method === 'getUpdates' && result.ok) for (const update of result.result as Update[]) keep(update);
+    if (method === 'getUpdates' && result.ok) {
+      lastPollAt = performance.now();
+      for (const update of result.result as Update[]) keep(update);
+    }
     return result;
   });
 
@@ -164,9 +178,12 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
             },
           });
           await bot.api.setWebhook(receive.url, { allowed_updates: ['message'], secret_token: receive.secret! }, signal);
+          receiving = true;
           logger.info({ port: this.webhookPort }, 'telegram bot receiving updates by webhook');
         } else {
+          lastPollAt = performance.now();
           runner = run(bot, { runner: { fetch: { allowed_updates: ['message'] } } });
+          receiving = true;
           void runner.task()?.catch((error: unknown) => logger.error({ err: error }, 'telegram polling stopped'));
           logger.info({ username: bot.botInfo.username }, 'telegram bot polling for updates');
         }
@@ -177,7 +194,13 @@ export function createTelegramPlatform(options: TelegramPlatformOptions): Telegr
         starting = false;
       }
     },
+    isConnected() {
+      if (!receiving) return false;
+      if (receive.mode === 'webhook') return server?.listening === true;
+      return runner?.isRunning() === true && performance.now() - lastPollAt < POLL_SILENCE_LIMIT_MS;
+    },
     async stop() {
+      receiving = false;
       startAbort.abort();
       if (runner?.isRunning()) await runner.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
