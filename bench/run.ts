@@ -26,6 +26,7 @@ import { measureOcr, ocrTable } from './ocr-bench.js';
 import { measurePerception } from './perception-bench.js';
 import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
+import { measureVoice } from './voice-bench.js';
 
 interface Row {
   readonly name: string;
@@ -226,6 +227,7 @@ const PARTS = {
   reading: 'reading text in photos (beside the raw engine), the photo quality check, colours and barcodes',
   model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU: the old question-only figures, then the real turn with the caches off and on',
   speech: 'the embedded speech model (whisper-base structure, random weights) on the CPU',
+  voice: 'spoken answers: espeak-ng and Piper synthesis with Ogg/Opus encoding per second of speech, and the wait for the voice note on Telegram and Discord',
 } as const;
 type Part = keyof typeof PARTS;
 
@@ -352,6 +354,13 @@ async function runBench(parts: ReadonlySet<Part>): Promise<void> {
     if (parts.has('speech')) {
       console.log('');
       printTable(speechTable(await measureSpeech(folder.path)));
+    }
+    if (parts.has('voice')) {
+      for (const section of await measureVoice(folder.path)) {
+        console.log('');
+        printTable(section.table);
+        for (const note of section.notes) console.log(note);
+      }
     }
   } finally {
     folder.remove();
