@@ -78,6 +78,12 @@ describe('what is spoken', () => {
     assert.match(cut, /^Milk, eggs, flour, sugar, butter, salt, The rest/u);
   });
 
+  test('the cap means about the same listening time in Chinese: a character counts as three letters', () => {
+    const sentence = '这是一个很长的句子，用来测试语音回答的长度限制。';
+    const spoken = spokenPart(sentence.repeat(10), 120, '其余的内容在文字回答里。', 'zh');
+    assert.equal(spoken, `${sentence}其余的内容在文字回答里。`);
+  });
+
   test('lines read from a label each get a pause; Chinese is joined without spaces', () => {
     assert.equal(spokenPart('ORGANIC MILK\n1 litre\nBest before 12 May', 600, REST, 'en'), 'ORGANIC MILK. 1 litre. Best before 12 May.');
     assert.equal(spokenPart('有机牛奶\n一升', 600, '其余的内容在文字回答里。', 'zh'), '有机牛奶。一升。');

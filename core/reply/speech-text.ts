@@ -351,7 +351,22 @@ const QUANTITY_WITH_UNIT = new RegExp(
   'gu',
 );
 
+/**
+ * "69 cents per kg", "$3 / kg", "12元/斤": a price or rate per unit, where no number stands before
+ * the unit. Only after "per" or a slash that follows a number or a currency word, so a lone "g" or
+ * "m" in prose is never touched.
+ */
+const PER_UNIT = new RegExp(String.raw`(\p{N}|cents?|dollars?|euros?|pounds?|pence|yen|元)(\s?)(?:(per)\s|\/\s?)(${UNIT_SYMBOL})(?![${ALPHABET}\p{N}/])`, 'gu');
+
 function replaceUnits(text: string, language: 'en' | 'zh'): string {
+  return replaceQuantities(text, language).replace(PER_UNIT, (whole, before: string, space: string, _per: string | undefined, symbol: string) => {
+    const unit = UNIT_BY_SYMBOL.get(symbol);
+    if (!unit || unit.zh === '%') return whole;
+    return language === 'zh' ? `${before}每${unit.zh}` : `${before}${space || ' '}per ${unit.en[0]}`;
+  });
+}
+
+function replaceQuantities(text: string, language: 'en' | 'zh'): string {
   return text.replace(
     QUANTITY_WITH_UNIT,
     (whole, first: string, join: string | undefined, second: string | undefined, space: string, symbol: string, per?: string) => {
