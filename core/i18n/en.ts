@@ -72,10 +72,10 @@ const service: ServicePhrases = {
     `You are ${position <= ORDINALS.length ? ORDINALS[position - 1] : `number ${position}`} in line; about ${duration(Math.max(1, Math.round(seconds)))}.`,
   busy: 'I am very busy right now and could not take your message. Please send it again in a minute.',
   restarting: 'I am restarting. Your message is kept, and I will answer it in a moment.',
-  notAllowed: 'This assistant is private, and your account is not on its list. Ask the person who runs it to add you.',
+  notAllowed: (accountId) => `This assistant is private, and your account is not on its list. Ask the person who runs it to add you, and give them this id: ${accountId}.`,
   rateLimited: (seconds) => `You are sending questions faster than I can take them. Please wait ${duration(Math.max(1, Math.ceil(seconds)))} and send it again.`,
   quotaReached: (limit, seconds) =>
-    `You have used today's ${plural(limit, 'question', 'questions')}. You can ask again after midnight, ${inAbout(seconds)}. Commands such as /mydata still work.`,
+    `You have used ${limit === 1 ? "today's question" : `today's ${limit} questions`}. You can ask again after midnight, ${inAbout(seconds)}. Commands such as /mydata still work.`,
 };
 
 const storedData: StoredDataPhrases = {

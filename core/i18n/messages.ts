@@ -128,8 +128,8 @@ export interface ServicePhrases {
   readonly busy: string;
   /** The assistant is restarting while the message waited; it is kept and answered after the restart. */
   readonly restarting: string;
-  /** An allow-list is set and this person is not on it. */
-  readonly notAllowed: string;
+  /** An allow-list is set and this person is not on it; `accountId` (platform:user) is what the owner adds. */
+  readonly notAllowed: (accountId: string) => string;
   /** Too many questions in a minute; `seconds` until the next one is taken. */
   readonly rateLimited: (seconds: number) => string;
   /** Today's questions are used up; `limit` per day, `seconds` until they reset (local midnight). */

@@ -127,7 +127,7 @@ const service: ServicePhrases = {
     `你排在第${position <= CHINESE_ORDINALS.length ? CHINESE_ORDINALS[position - 1] : ` ${position} `}位，大约需要 ${duration(Math.max(1, Math.round(seconds)))}。`,
   busy: '我现在非常忙，没能接收你的消息。请一分钟后再发一次。',
   restarting: '我正在重新启动。你的消息已保存，稍后我会回答。',
-  notAllowed: '这个助手是私人的，你的账号不在名单上。请联系运行它的人把你加进去。',
+  notAllowed: (accountId) => `这个助手是私人的，你的账号不在名单上。请联系运行它的人把你加进去，并把这个编号告诉他：${accountId}。`,
   rateLimited: (seconds) => `你提问的速度太快了，我跟不上。请等 ${duration(Math.max(1, Math.ceil(seconds)))} 再发一次。`,
   quotaReached: (limit, seconds) => `你今天的 ${limit} 个问题已经用完了。午夜之后可以再问，${inAbout(seconds)}。/mydata 等命令仍然可以使用。`,
 };

@@ -142,6 +142,8 @@ export interface Platform {
   start(inbox: Inbox): Promise<void>;
   /** Stops receiving, lets the turns in progress finish (`inbox.idle()`), then disconnects. */
   stop(): Promise<void>;
+  /** Whether it is connected and receiving now, for the health endpoint; absent means unknown. */
+  isConnected?(): boolean;
 }
 
 /**
