@@ -1,5 +1,6 @@
 import {
   locateModel,
+  OpenAiSpeechModel,
   WhisperSpeechModel,
   type Logger,
   type ModelLocation,
@@ -14,9 +15,8 @@ export type SpeechModelChoice =
   | { readonly speech?: undefined; readonly setupHint: string };
 
 /**
- * Loads the speech-to-text backend. Whisper on ONNX is the one there is; a backend on a GPU host
- * (an OpenAI-compatible /audio/transcriptions endpoint) would be chosen here, beside it. A missing
- * model is not fatal: voice notes get a message saying to type, and the log says what to install.
+ * Loads the speech-to-text backend: Whisper on ONNX in this process, or an OpenAI-compatible
+ * /audio/transcriptions server on a GPU host (STT_BACKEND=openai). A missing embedded model is not fatal: voice notes get a message saying to type, and the log says what to install.
  * `load` is replaceable so a test can see the options the backend is given without loading a model.
  */
 export async function chooseSpeechModel(
@@ -24,6 +24,18 @@ export async function chooseSpeechModel(
   logger: Logger,
   load: (options: WhisperModelOptions) => Promise<SpeechToText> = (options) => WhisperSpeechModel.load(options),
 ): Promise<SpeechModelChoice> {
+  if (config.STT_BACKEND === 'openai') {
+    // The schema requires the URL with this backend; the server is asked nothing until the first note.
+    return {
+      speech: new OpenAiSpeechModel({
+        baseUrl: config.STT_BASE_URL!,
+        ...(config.STT_API_KEY ? { apiKey: config.STT_API_KEY } : {}),
+        model: config.STT_MODEL,
+        timeoutMs: config.STT_TIMEOUT_S * 1000,
+        logger,
+      }),
+    };
+  }
   let location: ModelLocation | undefined;
   try {
     location = locateModel(config.STT_MODEL, config.MODELS_DIR, 'speech-to-text');

@@ -45,5 +45,7 @@ export type { ModelPreset } from './models/presets.js';
 export { ALL_PRESETS, findPreset, PRESETS, SPEECH_PRESETS } from './models/presets.js';
 export type { OpenAiModelOptions } from './models/openai/openai-vision-model.js';
 export { OpenAiVisionModel } from './models/openai/openai-vision-model.js';
+export type { OpenAiSpeechOptions } from './models/openai/openai-speech-model.js';
+export { OpenAiSpeechModel } from './models/openai/openai-speech-model.js';
 export type { DownloadOptions, DownloadSource, FileKind, FileLabel, RetryOptions } from './util/index.js';
 export { classifyFile, delay, downloadWithRetry, exponentialBackoff, KeyedQueue, parseRetryAfter, retryWithBackoff, Semaphore, tooLargeError } from './util/index.js';

@@ -18,7 +18,7 @@ import {
 import { chooseSpeechModel } from '../bots/speech-model.js';
 import { chooseVisionModel } from '../bots/vision-model.js';
 import { PLATFORM_SETTINGS } from '../bots/registry.js';
-import { createLogger, silentLogger, type WhisperModelOptions } from '../core/index.js';
+import { createLogger, OpenAiSpeechModel, silentLogger, type WhisperModelOptions } from '../core/index.js';
 import { ScriptedSpeechModel } from '../core/models/testing/scripted-speech-model.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
 
@@ -160,6 +160,17 @@ test('STT_TIMEOUT_S reaches the speech backend\'s options, apart from VLM_TIMEOU
   await chooseSpeechModel(loadConfig({ environment: { STT_TIMEOUT_S: '300' }, envFile: NO_FILE }), silentLogger(), load);
   assert.deepEqual(seen.map((options) => options.timeoutMs), [120_000, 300_000]);
   assert.match(errorFor({ STT_TIMEOUT_S: '7200' }), /^Configuration: STT_TIMEOUT_S is "7200"; expected a number of at most 3600\./);
+});
+
+test('STT_BACKEND=openai chooses the transcription server, and needs its URL and the served model\'s name', async () => {
+  const config = loadConfig({
+    environment: { STT_BACKEND: 'openai', STT_BASE_URL: 'http://127.0.0.1:9/v1', STT_MODEL: 'openai/whisper-large-v3-turbo', STT_API_KEY: 'sk-secret' },
+    envFile: NO_FILE,
+  });
+  const chosen = await chooseSpeechModel(config, silentLogger(), async () => assert.fail('the embedded model must not load'));
+  assert.ok(chosen.speech instanceof OpenAiSpeechModel);
+  assert.match(errorFor({ STT_BACKEND: 'openai', STT_MODEL: 'x' }), /STT_BASE_URL/);
+  assert.match(errorFor({ STT_BACKEND: 'openai', STT_BASE_URL: 'http://gpu:8001/v1' }), /STT_MODEL .*the name of the speech model your server serves/);
 });
 
 test('a .env file is read, the environment wins, and empty values mean unset', () => {

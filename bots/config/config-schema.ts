@@ -79,6 +79,13 @@ export const configSchema = configFields
         message: 'a URL such as http://gpu-host:8001/v1 when STT_BACKEND is openai',
       });
     }
+    if (config.STT_BACKEND === 'openai' && findPreset(config.STT_MODEL)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['STT_MODEL'],
+        message: `the name of the speech model your server serves (such as openai/whisper-large-v3-turbo) when STT_BACKEND is openai, not the embedded preset ${config.STT_MODEL}`,
+      });
+    }
     // A preset names files for the embedded backend; a server would answer 404 for it on every question.
     if (config.VLM_BACKEND === 'openai' && findPreset(config.VLM_MODEL)) {
       context.addIssue({
