@@ -345,7 +345,7 @@ describe('instrumented models', () => {
         clock.advance(50);
         yield { type: 'text-delta', text: 'cat.' };
         clock.advance(10);
-        yield { type: 'finish', reason: 'stop', usage: { outputTokens: 7 } };
+        yield { type: 'finish', reason: 'stop', usage: { inputTokens: 120, outputTokens: 7 } };
       },
     };
     const instrumented = instrumentVisionModel(model, metrics, clock.now);
@@ -356,7 +356,7 @@ describe('instrumented models', () => {
       clock.advance(1000);
     }
     assert.deepEqual(texts, ['A ', 'cat.']);
-    assert.deepEqual(metrics.calls, [['modelTimings', { durationMs: 360, firstTokenMs: 300, outputTokens: 7 }]]);
+    assert.deepEqual(metrics.calls, [['modelTimings', { durationMs: 360, firstTokenMs: 300, outputTokens: 7, inputTokens: 120 }]]);
   });
 
   test('errors are counted by ModelError kind, anything else as internal; passing through unchanged', async () => {

@@ -53,6 +53,7 @@ export class PrometheusMetrics implements AssistantMetrics {
   private readonly firstToken: Histogram;
   private readonly modelDuration: Histogram;
   private readonly outputTokens: Counter;
+  private readonly inputTokens: Counter;
   private readonly speechDuration: Histogram;
   private readonly speechAudio: Counter;
   private readonly ocrDuration: Histogram;
@@ -91,6 +92,7 @@ export class PrometheusMetrics implements AssistantMetrics {
       registers,
     });
     this.outputTokens = new Counter({ name: `${prefix}model_output_tokens_total`, help: 'Tokens the model generated, as the backend reported them.', registers });
+    this.inputTokens = new Counter({ name: `${prefix}model_input_tokens_total`, help: 'Prompt tokens (images included), as the backend reported them.', registers });
     this.speechDuration = new Histogram({ name: `${prefix}speech_duration_seconds`, help: 'Time one transcription took.', buckets: SPEECH_BUCKETS, registers });
     this.speechAudio = new Counter({ name: `${prefix}speech_audio_seconds_total`, help: 'Seconds of audio transcribed.', registers });
     this.ocrDuration = new Histogram({ name: `${prefix}ocr_duration_seconds`, help: 'Time reading the text in one photo took.', buckets: OCR_BUCKETS, registers });
@@ -120,6 +122,7 @@ export class PrometheusMetrics implements AssistantMetrics {
     if (timings.firstTokenMs !== undefined) observeMs(this.firstToken, timings.firstTokenMs);
     observeMs(this.modelDuration, timings.durationMs);
     if (isCount(timings.outputTokens)) this.outputTokens.inc(timings.outputTokens);
+    if (isCount(timings.inputTokens)) this.inputTokens.inc(timings.inputTokens);
   }
 
   speechTimings(timings: SpeechTimings): void {

@@ -45,6 +45,7 @@ async function* timedStream(stream: AsyncIterable<GenerateStreamPart>, metrics: 
   let waitedMs = 0;
   let firstTokenMs: number | undefined;
   let outputTokens: number | undefined;
+  let inputTokens: number | undefined;
   let ended = false;
   try {
     for (;;) {
@@ -64,7 +65,10 @@ async function* timedStream(stream: AsyncIterable<GenerateStreamPart>, metrics: 
       }
       const part = result.value;
       if (part.type === 'text-delta' && firstTokenMs === undefined) firstTokenMs = waitedMs;
-      if (part.type === 'finish' && part.usage?.outputTokens !== undefined) outputTokens = part.usage.outputTokens;
+      if (part.type === 'finish') {
+        outputTokens = part.usage?.outputTokens;
+        inputTokens = part.usage?.inputTokens;
+      }
       yield part;
     }
   } finally {
@@ -76,6 +80,7 @@ async function* timedStream(stream: AsyncIterable<GenerateStreamPart>, metrics: 
       durationMs: waitedMs,
       ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
       ...(outputTokens !== undefined ? { outputTokens } : {}),
+      ...(inputTokens !== undefined ? { inputTokens } : {}),
     }),
   );
 }

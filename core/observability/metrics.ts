@@ -63,8 +63,9 @@ export interface ModelTimings {
   /** Until the first text arrived; absent when the stream carried no text. */
   readonly firstTokenMs?: number;
   readonly durationMs: number;
-  /** As the backend reported it; absent when it reported none. */
+  /** As the backend reported them; absent when it reported none. */
   readonly outputTokens?: number;
+  readonly inputTokens?: number;
 }
 
 export interface SpeechTimings {
