@@ -24,6 +24,7 @@ import { measureOpenAi } from './openai-bench.js';
 import { measureBarcodes } from './barcode-bench.js';
 import { measureOcr, ocrTable } from './ocr-bench.js';
 import { measurePerception } from './perception-bench.js';
+import { measureScheduler } from './scheduler-bench.js';
 import { measureSpeech, type SpeechFigures } from './speech-bench.js';
 import { measureTelegram } from './telegram-bench.js';
 import { measureVoice } from './voice-bench.js';
@@ -225,6 +226,7 @@ const PARTS = {
   memory: 'peak memory of 500 photo messages at once and of image bombs, each in a fresh process',
   openai: 'the OpenAI-compatible backend against a fake server streaming at full speed',
   reading: 'reading text in photos (beside the raw engine), the photo quality check, colours and barcodes',
+  scheduler: 'the fair turn scheduler: 500 people sending a photo at once to a 1 s model with 8 turns at once (about 75 s), and its own cost per turn',
   model: 'the embedded vision model (SmolVLM-256M structure, random weights) on the CPU: the old question-only figures, then the real turn with the caches off and on',
   speech: 'the embedded speech model (whisper-base structure, random weights) on the CPU',
   voice: 'spoken answers: espeak-ng and Piper synthesis with Ogg/Opus encoding per second of speech, and the wait for the voice note on Telegram and Discord',
@@ -338,6 +340,13 @@ async function runBench(parts: ReadonlySet<Part>): Promise<void> {
       printTable(await measurePerception());
       console.log('');
       printTable(await measureBarcodes());
+    }
+    if (parts.has('scheduler')) {
+      for (const section of await measureScheduler()) {
+        console.log('');
+        printTable(section.table);
+        for (const note of section.notes) console.log(note);
+      }
     }
     if (parts.has('model')) {
       console.log('');
