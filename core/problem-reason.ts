@@ -21,8 +21,14 @@ export type VoiceProblemReason =
 /** Why a model turn failed. */
 export type FailureReason = 'aborted' | 'model-unavailable' | 'unknown-model' | 'context-length' | 'timeout' | 'model-failed' | 'empty-answer' | 'internal';
 
+/**
+ * Why a model turn was not started: the waiting line was full (`busy`), the access policy said no,
+ * or the assistant is restarting (the delivery is kept and answered after the restart).
+ */
+export type ServiceProblemReason = 'busy' | 'not-allowed' | 'rate-limited' | 'quota' | 'restarting';
+
 /** Why a `problem` part was sent: a failed turn, a refused photo or voice note, or no model at all. */
-export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | PhotoProblemReason | VoiceProblemReason;
+export type ProblemReason = FailureReason | 'model-not-set-up' | 'bad-image' | PhotoProblemReason | VoiceProblemReason | ServiceProblemReason;
 
 /** Why `/read` or a colour question got a message instead of an answer. */
 export type PhotoProblemReason = 'no-text' | 'reading-failed' | 'perception-failed';

@@ -212,6 +212,15 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE settings ADD COLUMN voice_replies TEXT NOT NULL DEFAULT 'spoken' CHECK (voice_replies IN ('off', 'always', 'spoken'));`);
     },
   },
+  {
+    version: 12,
+    description: 'one row the health check writes, so a full disk or a read-only file shows as not writable',
+    up(db) {
+      // A committed write is the only honest test: BEGIN IMMEDIATE succeeds on a read-only file,
+      // and a full disk shows only when pages are written. One row, no one's data.
+      db.exec(`CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);`);
+    },
+  },
 ];
 
 MIGRATIONS.forEach((migration, index) => {

@@ -521,6 +521,16 @@ export class Store {
     return wiped;
   }
 
+  /** Whether a write reaches the database now (the health endpoint): one committed row, no one's data. */
+  isWritable(): boolean {
+    try {
+      this.#db.prepare('INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, ?)').run(this.#now());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Stops the background checkpointer first, so the main connection is the last and removes the log on close. */
   close(): void {
     this.#checkpointer?.stop();

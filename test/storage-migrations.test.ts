@@ -103,7 +103,7 @@ describe('storage migrations', () => {
       assert.equal(db.pragma('secure_delete', { simple: true }), 1);
       assert.equal(db.pragma('synchronous', { simple: true }), 1); // NORMAL
       assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
-      assert.deepEqual(tableNames(db), ['conversations', 'deliveries', 'inbox', 'media', 'processed_events', 'settings', 'turns', 'users']);
+      assert.deepEqual(tableNames(db), ['conversations', 'deliveries', 'health_probe', 'inbox', 'media', 'processed_events', 'settings', 'turns', 'users']);
     } finally {
       db.close();
     }

@@ -1,6 +1,7 @@
 import type { Store } from '../../storage/index.js';
 import type { Assistant } from '../assistant.js';
 import type { Logger } from '../log.js';
+import { instrumentReplyChannel, noMetrics, quietly, type AssistantMetrics, type TurnResult } from '../observability/index.js';
 import type { IncomingTurn, ReplyPart } from '../turn.js';
 import { StoreDeliveryJournal } from './delivery-journal.js';
 import { PlatformError, type DraftCapability, type Inbox, type ReceiveOptions, type ReplyChannel, type SentMessage } from './platform.js';
@@ -21,11 +22,13 @@ export class TurnDelivery implements Inbox {
   private readonly toldVoiceRefused = new Set<string>();
   private readonly assistant: Assistant;
   private readonly logger: Logger;
+  private readonly metrics: AssistantMetrics;
   readonly journal: StoreDeliveryJournal;
 
-  constructor(dependencies: { readonly assistant: Assistant; readonly store: Store; readonly logger: Logger }) {
+  constructor(dependencies: { readonly assistant: Assistant; readonly store: Store; readonly logger: Logger; readonly metrics?: AssistantMetrics }) {
     this.assistant = dependencies.assistant;
     this.logger = dependencies.logger;
+    this.metrics = dependencies.metrics ?? noMetrics;
     this.journal = new StoreDeliveryJournal(dependencies.store, dependencies.logger);
   }
 
@@ -66,7 +69,10 @@ export class TurnDelivery implements Inbox {
     if (sent) this.assistant.recordDelivery(part.turnId, sent.id);
   }
 
-  private async deliver(turn: IncomingTurn, channel: ReplyChannel, log: Logger, { signal, alwaysSpeak }: ReceiveOptions): Promise<void> {
+  private async deliver(turn: IncomingTurn, given: ReplyChannel, log: Logger, { signal, alwaysSpeak }: ReceiveOptions): Promise<void> {
+    // Counted where the platform accepted each part, the private fallback's too.
+    const channel = instrumentReplyChannel(given, turn.platform, this.metrics);
+    const result = new TurnResultTracker();
     let target = channel;
     let first = true;
     const typing = startTyping(channel, log);
@@ -81,6 +87,7 @@ export class TurnDelivery implements Inbox {
       });
       const personal = new PersonalReplies(channel, log);
       for await (const part of parts) {
+        result.saw(part);
         if (part.type === 'draft') {
           await draft?.show(part.text);
           continue;
@@ -110,13 +117,16 @@ export class TurnDelivery implements Inbox {
       }
     } catch (error) {
       if (error instanceof PlatformError && error.kind === 'recipient-gone') {
+        result.ended('dropped');
         log.info('the person blocked the bot or left the chat; answer dropped');
         // Nobody to answer after a restart either.
         for (const eventId of turn.inboxIds ?? (turn.eventId ? [turn.eventId] : [])) this.journal.drop(turn.platform, eventId);
         return;
       }
+      result.ended('failed');
       throw error;
     } finally {
+      quietly(() => this.metrics.turnFinished(turn.platform, result.outcome(signal?.aborted === true)));
       typing.stop();
       // Also when the answer failed: a draft left on screen would read as the whole answer.
       await draft?.remove();
@@ -184,6 +194,29 @@ class Draft {
     await this.drafts.remove(this.message).catch((error: unknown) => {
       this.log.info({ err: error }, 'the streaming draft could not be deleted');
     });
+  }
+}
+
+const REFUSED: ReadonlySet<string> = new Set(['not-allowed', 'rate-limited', 'quota']);
+
+/** How a turn's delivery ended, for the operator's metrics, from the parts it produced. */
+class TurnResultTracker {
+  private seen: TurnResult | undefined;
+  private final: TurnResult | undefined;
+
+  saw(part: ReplyPart): void {
+    if (part.type === 'answer') this.seen = 'answered';
+    else if (part.type === 'problem' && this.seen !== 'answered') {
+      this.seen = part.reason === 'busy' ? 'busy' : REFUSED.has(part.reason) ? 'refused' : part.reason === 'restarting' ? 'aborted' : 'problem';
+    } else if ((part.type === 'reply' || part.type === 'notice') && this.seen === undefined) this.seen = 'replied';
+  }
+
+  ended(result: TurnResult): void {
+    this.final = result;
+  }
+
+  outcome(aborted: boolean): TurnResult {
+    return this.final ?? this.seen ?? (aborted ? 'aborted' : 'skipped');
   }
 }
 
