@@ -401,6 +401,6 @@ describe('npm run bench options', () => {
     const result = await runEntry('bench/run.ts', ['--only', 'decoding']);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'Unknown part "decoding". The parts are: core, telegram, discord, decode, memory, openai, reading, model, speech.\n');
+    assert.equal(result.stderr, 'Unknown part "decoding". The parts are: core, telegram, discord, decode, memory, openai, reading, scheduler, model, speech, voice.\n');
   });
 });
