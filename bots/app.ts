@@ -1,8 +1,17 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
+  AccessPolicy,
   Assistant,
   createLogger,
+  instrumentSpeech,
+  instrumentTextReader,
+  instrumentVisionModel,
+  noMetrics,
+  parseUserIdList,
+  schedulerObserver,
+  TurnScheduler,
+  type AssistantMetrics,
   startRetentionSweeper,
   type ImageLimits,
   type Logger,
@@ -14,6 +23,7 @@ import {
 } from '../core/index.js';
 import { openDatabase, Store } from '../storage/index.js';
 import { redactConfig, SECRET_SETTING_NAMES, type Config } from './config/index.js';
+import { PrometheusMetrics, trackModelHealth } from './ops/index.js';
 import { createPerceptionTools } from './perception.js';
 import { chooseSpeechModel, type SpeechModelChoice } from './speech-model.js';
 import { chooseVisionModel, type VisionModelChoice } from './vision-model.js';
@@ -36,6 +46,12 @@ export interface App {
   /** Spoken answers; undefined when there is no voice (then `voiceSetupHint` says why). */
   readonly voiceReplies: VoiceReplies | undefined;
   readonly voiceSetupHint: string | undefined;
+  /** What the ops endpoint reports; `noMetrics` when OPS_PORT is unset. */
+  readonly metrics: AssistantMetrics;
+  /** The prom-client registry behind `metrics`, when OPS_PORT is set. */
+  readonly metricsRegistry: PrometheusMetrics['registry'] | undefined;
+  /** For /healthz: a model is set up and its last call did not find it gone. */
+  modelHealthy(): boolean;
   close(): Promise<void>;
 }
 
@@ -96,20 +112,35 @@ export async function startApp(options: StartOptions): Promise<App> {
     maxInputPixels: config.IMAGE_MAX_PIXELS,
     maxSide: config.VLM_MAX_IMAGE_SIDE,
   };
-  const perception = options.perception ?? createPerceptionTools(logger);
+  const prometheus = config.OPS_PORT === undefined ? undefined : new PrometheusMetrics();
+  const metrics: AssistantMetrics = prometheus ?? noMetrics;
+  const tools = options.perception ?? createPerceptionTools(logger);
+  const perception: PerceptionTools = tools.textReader ? { ...tools, textReader: instrumentTextReader(tools.textReader, metrics) } : tools;
+  const accessPolicy = accessPolicyFor(config);
+  const health = choice.model ? trackModelHealth(instrumentVisionModel(choice.model, metrics)) : undefined;
   const assistant = new Assistant({
     store,
     logger,
-    model: choice.model,
+    model: health?.model,
     limits: {
       image: imageLimits,
       maxImagesPerTurn: config.MAX_IMAGES_PER_TURN,
       mediaRetentionMs: config.MEDIA_RETENTION_HOURS * HOUR_MS,
       historyTokenBudget: config.HISTORY_TOKEN_BUDGET,
       historyTurns: 20,
+      turnDeadlineMs: config.TURN_DEADLINE_S * 1000,
     },
-    voice,
+    voice: voice.speech ? { ...voice, speech: instrumentSpeech(voice.speech, metrics) } : voice,
     perception,
+    // One line for every platform in the process: a served model takes VLM_CONCURRENCY requests
+    // at once, the embedded one a turn at a time (it would only split the CPU between them).
+    scheduler: new TurnScheduler({
+      concurrency: config.VLM_BACKEND === 'openai' ? config.VLM_CONCURRENCY : 1,
+      maxWaiting: config.QUEUE_MAX_WAITING,
+      observer: schedulerObserver(metrics),
+      initialTurnMs: config.VLM_BACKEND === 'openai' ? 3000 : 8000,
+    }),
+    ...(accessPolicy ? { accessPolicy } : {}),
     ...(voiceChoice.voiceReplies ? { voiceReplies: voiceChoice.voiceReplies } : {}),
     ...(config.TIME_ZONE ? { timeZone: config.TIME_ZONE } : {}),
   });
@@ -130,6 +161,9 @@ export async function startApp(options: StartOptions): Promise<App> {
     perception,
     voiceReplies: voiceChoice.voiceReplies,
     voiceSetupHint: voiceChoice.setupHint,
+    metrics,
+    metricsRegistry: prometheus?.registry,
+    modelHealthy: () => health?.healthy() ?? false,
     close: async () => {
       stopSweeper();
       stopForgettingImages();
@@ -137,6 +171,19 @@ export async function startApp(options: StartOptions): Promise<App> {
       await speechChoice.speech?.dispose?.();
     },
   };
+}
+
+/** The limits the operator set, or none: everyone may use the assistant as much as the line allows. */
+function accessPolicyFor(config: Config): AccessPolicy | undefined {
+  const { ALLOWED_USERS, ADMIN_USERS, RATE_LIMIT_PER_MINUTE, DAILY_TURN_QUOTA, TIME_ZONE } = config;
+  if (!ALLOWED_USERS && !ADMIN_USERS && RATE_LIMIT_PER_MINUTE === undefined && DAILY_TURN_QUOTA === undefined) return undefined;
+  return new AccessPolicy({
+    ...(ALLOWED_USERS ? { allowList: parseUserIdList(ALLOWED_USERS) } : {}),
+    ...(ADMIN_USERS ? { admins: parseUserIdList(ADMIN_USERS) } : {}),
+    ...(RATE_LIMIT_PER_MINUTE === undefined ? {} : { ratePerMinute: RATE_LIMIT_PER_MINUTE }),
+    ...(DAILY_TURN_QUOTA === undefined ? {} : { dailyQuota: DAILY_TURN_QUOTA }),
+    ...(TIME_ZONE ? { timeZone: TIME_ZONE } : {}),
+  });
 }
 
 /** The console user is the person at the keyboard; their memory is theirs across sessions. */

@@ -10,11 +10,12 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { PlatformStartError, TurnDelivery, type PerceptionTools, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
+import { delay, PlatformStartError, TurnDelivery, type PerceptionTools, type Platform, type PlatformMaker, type SpeechToText, type VisionLanguageModel } from '../core/index.js';
 import { startApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { runConsole, runDescribe, runSay, runTranscribe } from './console.js';
 import { warmUpPerception } from './perception.js';
+import { checkHealth, OpsServerStartError, startOpsServer, type OpsServer } from './ops/index.js';
 import { PLATFORMS } from './registry.js';
 import { startUpProblem } from './start-up-errors.js';
 
@@ -141,7 +142,7 @@ export async function runCli(
 async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise<number> {
   const context = { logger: app.logger, downloadLimitBytes: app.config.IMAGE_MAX_BYTES };
   const platforms = makers.map((make) => make(context));
-  const delivery = new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger });
+  const delivery = new TurnDelivery({ assistant: app.assistant, store: app.store, logger: app.logger, metrics: app.metrics });
   warmUpPerception(app.perception, app.logger);
   // Before anything is replayed: a turn a dead process left half-answered gets a fresh answer.
   delivery.journal.recoverInterruptedTurns();
@@ -150,7 +151,18 @@ async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const started: Platform[] = [];
+  let ops: OpsServer | undefined;
   try {
+    if (app.config.OPS_PORT !== undefined && app.metricsRegistry) {
+      ops = await startOpsServer({
+        port: app.config.OPS_PORT,
+        host: app.config.OPS_HOST,
+        registry: app.metricsRegistry,
+        logger: app.logger,
+        health: () => checkHealth({ model: () => app.modelHealthy(), databaseWritable: () => app.store.isWritable(), platforms }),
+      });
+      app.logger.info({ port: ops.port, host: app.config.OPS_HOST }, 'ops endpoint listening (/healthz, /metrics)');
+    }
     const stopped = new Promise<'stopped'>((resolve) => {
       if (stop.signal.aborted) resolve('stopped');
       else stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
@@ -175,11 +187,30 @@ async function runPlatforms(app: App, makers: readonly PlatformMaker[]): Promise
     await stopped;
     return 0;
   } catch (error) {
+    if (error instanceof OpsServerStartError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
     if (!(error instanceof PlatformStartError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return error.exitCode;
   } finally {
-    await Promise.all(started.map((platform) => platform.stop()));
+    // People still waiting in line are told the assistant is restarting (their deliveries stay in
+    // the journal and are answered after it); the turns in progress get SHUTDOWN_GRACE_S to finish.
+    app.assistant.stopTakingTurns();
+    const stopping = Promise.all(started.map((platform) => platform.stop()));
+    const graceMs = app.config.SHUTDOWN_GRACE_S * 1000;
+    const graceTimer = new AbortController();
+    const finished = await Promise.race([stopping.then(() => true), delay(graceMs, graceTimer.signal).then(() => false)]);
+    // The timer must not keep the process alive once everything has stopped.
+    graceTimer.abort();
+    if (!finished) {
+      app.logger.warn({ graceSeconds: app.config.SHUTDOWN_GRACE_S }, 'turns still running at the end of the grace period; they are answered again after the restart');
+      // What still runs would hold the process open: it ends once the closing below is done. The
+      // journal keeps those deliveries, so nothing is lost.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+    }
+    await ops?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

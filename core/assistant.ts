@@ -8,7 +8,8 @@ import { buildPrompt, buildSystemPrompt, estimateTokens, type BuiltPrompt, type 
 import { AnswerDelivery, splitForDelivery } from './reply/index.js';
 import { ReplyLanguage } from './reply-language.js';
 import type { FailureReason, IncomingImage, IncomingTurn, ReplyPart, TurnOptions } from './turn.js';
-import { KeyedQueue } from './util/index.js';
+import { AccessPolicy } from './scheduling/access-policy.js';
+import { SchedulerClosedError, SchedulerFullError, TurnScheduler, type Slot } from './scheduling/turn-scheduler.js';
 import { hearQuestion, type VoiceDependencies } from './voice-question.js';
 import { wantsVoiceReply, type VoiceReplies } from './voice-reply.js';
 import { messagesFor } from './i18n/index.js';
@@ -24,6 +25,10 @@ export interface AssistantLimits {
   readonly historyTokenBudget: number;
   /** Most earlier turns read from memory before the token budget trims them. */
   readonly historyTurns: number;
+  /** The longest one model turn may take once it has started; unlimited when absent. */
+  readonly turnDeadlineMs?: number;
+  /** A turn expected to wait longer than this is told its place in line (default 5 s). */
+  readonly placeNoticeAfterMs?: number;
 }
 
 export interface AssistantDependencies {
@@ -41,6 +46,14 @@ export interface AssistantDependencies {
   readonly perception?: PerceptionTools;
   /** Spoken answers, sent as voice messages after the text; without it answers are text only. */
   readonly voiceReplies?: VoiceReplies;
+  /**
+   * The fair waiting line for model turns, shared by every platform in the process: one turn at a
+   * time per person, round-robin between people, a concurrency limit for the model. Without it,
+   * a line with room for everyone (tests, one-shots).
+   */
+  readonly scheduler?: TurnScheduler;
+  /** Who may start model turns, and how many (allow-list, rate limit, daily quota). */
+  readonly accessPolicy?: AccessPolicy;
   /** IANA time zone for today's date in the prompt; the system's when absent. */
   readonly timeZone?: string;
   /** The clock in epoch milliseconds, for today's date; tests fix it. */
@@ -64,6 +77,8 @@ interface TurnContext {
   /** The command to run, when the user typed one (or the platform's own command UI sent one). */
   readonly command: { readonly name: string; readonly argument: string } | undefined;
   readonly language: ReplyLanguage;
+  /** Fires when the turn's deadline passes: its end is then a timeout, not a cancellation. */
+  readonly deadline?: AbortSignal;
 }
 
 /** The question as the model will get it, once voice and photos have been read. */
@@ -117,27 +132,53 @@ const FAILURE_TEXT = {
  * and the answer's wording live here once, so every platform behaves the same.
  */
 export class Assistant {
-  private readonly queue = new KeyedQueue();
+  private readonly scheduler: TurnScheduler;
 
-  constructor(private readonly dependencies: AssistantDependencies) {}
+  constructor(private readonly dependencies: AssistantDependencies) {
+    this.scheduler = dependencies.scheduler ?? new TurnScheduler({ concurrency: 64, maxWaiting: 100_000 });
+  }
 
   /**
    * Handles one turn. Never throws for anything a user can cause or a model can do: those become
-   * `problem` parts. Turns of one user run one after another, in arrival order.
+   * `problem` parts. Model turns of one user run one after another, in arrival order, in the fair
+   * line shared with everyone; commands answer at once and never wait behind a model turn.
    */
   async *handle(turn: IncomingTurn, options: TurnOptions): AsyncGenerator<ReplyPart> {
-    const release = await this.queue.acquire(`${turn.platform}:${turn.userId}`);
     const log = this.dependencies.logger.child({ platform: turn.platform });
     let language = new ReplyLanguage('auto', turn.text, turn.languageHint);
+    let slot: Slot | undefined;
+    let endDeadline: (() => void) | undefined;
     try {
-      const context = this.contextFor(turn, options, log);
+      let context = this.contextFor(turn, options, log);
       language = context.language;
       const { event } = context;
       if (event && this.dependencies.store.isEventProcessed(event)) {
         log.info({ eventId: event.eventId }, 'delivery already answered; skipped');
         return;
       }
-      const outcome = yield* this.handleInOrder(context);
+      if (!this.answersAtOnce(context)) {
+        const admitted = yield* this.admit(context);
+        if (admitted === 'refused' || admitted === 'aborted') {
+          // Refused: answered (nothing kept); aborted: the redelivery after a restart answers it.
+          if (event && admitted === 'refused') this.dependencies.store.recordEvent(event);
+          return;
+        }
+        slot = admitted.slot;
+        endDeadline = admitted.endDeadline;
+        // A redelivery may have waited behind the delivery it repeats.
+        if (event && this.dependencies.store.isEventProcessed(event)) {
+          log.info({ eventId: event.eventId }, 'delivery already answered; skipped');
+          return;
+        }
+        context = admitted.context;
+      }
+      let outcome = yield* this.handleInOrder(context);
+      if (outcome === 'aborted' && context.deadline?.aborted && !options.signal?.aborted) {
+        // The turn's own deadline, not a shutdown: the person hears it took too long.
+        log.warn({ deadlineMs: this.dependencies.limits.turnDeadlineMs }, 'turn stopped at its deadline');
+        yield { type: 'problem', text: language.messages.modelTimedOut, reason: 'timeout' };
+        outcome = 'replied';
+      }
       // Turns record their delivery with the turn itself; everything else once its reply is out.
       // An aborted turn is left unrecorded so that the redelivery after a restart answers it.
       if (event && outcome !== 'aborted') this.dependencies.store.recordEvent(event);
@@ -145,8 +186,90 @@ export class Assistant {
       log.error({ err: error }, 'turn failed unexpectedly');
       yield { type: 'problem', text: language.messages.unexpectedError, reason: 'internal' };
     } finally {
-      release();
+      endDeadline?.();
+      slot?.release();
     }
+  }
+
+  /** Commands, and messages the assistant cannot take, cost no model time: they never wait in line. */
+  private answersAtOnce(context: TurnContext): boolean {
+    const { turn, command } = context;
+    const commandName = command && canonicalCommand(command.name);
+    if (command && !(commandName && isPhotoCommand(commandName))) return true;
+    if (turn.unsupportedContent) return true;
+    return !command && !turn.images?.length && !turn.text?.trim() && !turn.audio?.length;
+  }
+
+  /**
+   * A model turn's way in: the access policy, then the fair line (with the person's place in it
+   * when the wait will be long), then the turn's deadline. Refusals are one kind sentence and
+   * nothing is stored.
+   */
+  private async *admit(context: TurnContext): AsyncGenerator<ReplyPart, { slot: Slot; context: TurnContext; endDeadline(): void } | 'refused' | 'aborted'> {
+    const { turn, options, log, language } = context;
+    const texts = language.messages.service;
+    const decision = this.dependencies.accessPolicy?.check(turn.platform, turn.userId) ?? { allowed: true };
+    if (!decision.allowed) {
+      log.info({ reason: decision.reason }, 'turn refused by the access policy');
+      const now = this.dependencies.now?.() ?? Date.now();
+      const text =
+        decision.reason === 'not-allowed'
+          ? texts.notAllowed(`${turn.platform}:${turn.userId}`)
+          : decision.reason === 'rate-limited'
+            ? texts.rateLimited(decision.retryAfterMs / 1000)
+            : texts.quotaReached(decision.limit, (decision.resetsAt - now) / 1000);
+      yield { type: 'problem', text, reason: decision.reason };
+      return 'refused';
+    }
+    let ticket: ReturnType<TurnScheduler['enqueue']>;
+    try {
+      ticket = this.scheduler.enqueue(`${turn.platform}:${turn.userId}`, options.signal ? { signal: options.signal } : {});
+    } catch (error) {
+      if (error instanceof SchedulerFullError) {
+        log.warn({ maxWaiting: error.maxWaiting }, 'the waiting line is full; turn refused');
+        yield { type: 'problem', text: texts.busy, reason: 'busy' };
+        return 'refused';
+      }
+      if (error instanceof SchedulerClosedError) return yield* this.restarting(context);
+      throw error;
+    }
+    if (ticket.position > 0 && ticket.estimatedWaitMs >= (this.dependencies.limits.placeNoticeAfterMs ?? 5000)) {
+      log.info({ position: ticket.position, estimatedWaitMs: Math.round(ticket.estimatedWaitMs) }, 'turn waits in line');
+      yield { type: 'notice', text: texts.placeInLine(ticket.position, ticket.estimatedWaitMs / 1000) };
+    }
+    let slot: Slot;
+    try {
+      slot = await ticket.ready;
+    } catch (error) {
+      if (error instanceof SchedulerClosedError) return yield* this.restarting(context);
+      // Cancelled while waiting (the adapter is stopping): answered after the restart.
+      return 'aborted';
+    }
+    const { turnDeadlineMs } = this.dependencies.limits;
+    if (turnDeadlineMs === undefined) return { slot, context, endDeadline: () => undefined };
+    // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive, and a
+    // one-shot whose only work is the turn would end with the turn unanswered.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('The turn passed its deadline.', 'TimeoutError')), turnDeadlineMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    return { slot, context: { ...context, deadline: deadline.signal, options: { ...options, signal } }, endDeadline: () => clearTimeout(timer) };
+  }
+
+  /** The assistant stops while the turn waited: the person is told, and the kept delivery is answered after the restart. */
+  private async *restarting(context: TurnContext): AsyncGenerator<ReplyPart, 'aborted'> {
+    context.log.info('the assistant is stopping; a waiting turn is left for the restart');
+    yield { type: 'problem', text: context.language.messages.service.restarting, reason: 'restarting' };
+    return 'aborted';
+  }
+
+  /** Stops taking model turns: those waiting hear that the assistant is restarting (`close` on the line). */
+  stopTakingTurns(): void {
+    this.scheduler.close();
+  }
+
+  /** Resolves once no model turn is running. */
+  modelTurnsFinished(): Promise<void> {
+    return this.scheduler.whenIdle();
   }
 
   /** Records which platform message carried an answer, so a reply to it continues that conversation. */

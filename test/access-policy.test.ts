@@ -159,12 +159,12 @@ describe('daily quota', () => {
       clock.advance(HOUR_MS);
     }
     const midnight = Date.parse('2026-12-03T00:00:00Z');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight, limit: 3 });
     clock.time = midnight - 1;
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight, limit: 3 });
     clock.time = midnight;
     for (let turn = 0; turn < 3; turn++) assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: Date.parse('2026-12-04T00:00:00Z') });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: Date.parse('2026-12-04T00:00:00Z'), limit: 3 });
   });
 
   test('refused attempts do not use the quota up', () => {
@@ -190,7 +190,7 @@ describe('daily quota', () => {
     const { policy, clock } = policyAt('2026-12-02T15:30:00Z', { dailyQuota: 1, timeZone: 'Asia/Shanghai' });
     assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
     const midnight = Date.parse('2026-12-02T16:00:00Z');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight, limit: 1 });
     clock.time = midnight;
     assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
   });
@@ -202,7 +202,7 @@ describe('daily quota', () => {
     const midnight = Date.parse('2026-03-09T04:00:00Z');
     assert.equal(midnight - Date.parse('2026-03-08T05:00:00Z'), 23 * HOUR_MS);
     clock.time = Date.parse('2026-03-09T03:59:59.999Z');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight, limit: 1 });
     clock.time = midnight;
     assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
   });
@@ -214,7 +214,7 @@ describe('daily quota', () => {
     const midnight = Date.parse('2026-11-02T05:00:00Z');
     // 23:30 local on the first, after the repeated 01:00 hour.
     clock.time = Date.parse('2026-11-02T04:30:00Z');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: midnight, limit: 1 });
     clock.time = midnight;
     assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
   });
@@ -223,7 +223,7 @@ describe('daily quota', () => {
     // Santiago, 2026-09-06: 24:00 on the fifth becomes 01:00 on the sixth, at 04:00 UTC.
     const { policy } = policyAt('2026-09-05T20:00:00Z', { dailyQuota: 1, timeZone: 'America/Santiago' });
     policy.check('telegram', '1');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: Date.parse('2026-09-06T04:00:00Z') });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: Date.parse('2026-09-06T04:00:00Z'), limit: 1 });
   });
 
   test("without a zone the day is the system's", () => {
@@ -231,7 +231,7 @@ describe('daily quota', () => {
     const clock = new FakeClock(start);
     const policy = new AccessPolicy({ dailyQuota: 1, now: clock.now });
     policy.check('telegram', '1');
-    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: new Date(2026, 11, 3).getTime() });
+    assert.deepEqual(policy.check('telegram', '1'), { allowed: false, reason: 'quota', resetsAt: new Date(2026, 11, 3).getTime(), limit: 1 });
   });
 
   test('an unknown zone is refused with the fix', () => {

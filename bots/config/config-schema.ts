@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { findPreset } from '../../core/models/presets.js';
+import { parseUserIdList } from '../../core/scheduling/access-policy.js';
 import { PLATFORM_SETTINGS } from '../registry.js';
 import { coreSettings } from './core-settings.js';
 import { urlField } from './field-schema.js';
@@ -71,6 +72,13 @@ export const configSchema = configFields
         path: ['VLM_BASE_URL'],
         message: 'a URL such as http://gpu-host:8000/v1 when VLM_BACKEND is openai',
       });
+    }
+    for (const name of ['ALLOWED_USERS', 'ADMIN_USERS'] as const) {
+      try {
+        if (config[name]) parseUserIdList(config[name]);
+      } catch (error) {
+        context.addIssue({ code: 'custom', path: [name], message: `platform:userId entries separated by commas, such as telegram:123456789 (${(error as Error).message})` });
+      }
     }
     if (config.STT_BACKEND === 'openai' && !config.STT_BASE_URL) {
       context.addIssue({

@@ -13,7 +13,7 @@ export type AccessDecision =
   /** `retryAfterMs`: how long until the next turn would be taken. */
   | { readonly allowed: false; readonly reason: 'rate-limited'; readonly retryAfterMs: number }
   /** `resetsAt`: the next local midnight (epoch ms), when the day's turns come back. */
-  | { readonly allowed: false; readonly reason: 'quota'; readonly resetsAt: number };
+  | { readonly allowed: false; readonly reason: 'quota'; readonly resetsAt: number; readonly limit: number };
 
 export interface AccessPolicyOptions {
   /** `platform:userId` ids; empty or absent lets everyone in. */
@@ -101,7 +101,7 @@ export class AccessPolicy {
     if (this.dailyQuota !== undefined) {
       dayEnd = this.dayEnd(now);
       dayCount = usage && now < usage.dayEnd ? usage.dayCount : 0;
-      if (dayCount >= this.dailyQuota) return { allowed: false, reason: 'quota', resetsAt: dayEnd };
+      if (dayCount >= this.dailyQuota) return { allowed: false, reason: 'quota', resetsAt: dayEnd, limit: this.dailyQuota };
     }
 
     let fullAt = 0;

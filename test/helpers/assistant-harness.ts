@@ -7,6 +7,8 @@ import {
   type ReplyPart,
   type SpeechToText,
   type VisionLanguageModel,
+  type AccessPolicy,
+  type TurnScheduler,
   type VoiceReplies,
 } from '../../core/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../core/media/index.js';
@@ -34,6 +36,10 @@ export interface HarnessOptions {
   voiceMaxSeconds?: number;
   logger?: Logger;
   voiceReplies?: VoiceReplies;
+  scheduler?: TurnScheduler;
+  accessPolicy?: AccessPolicy;
+  turnDeadlineMs?: number;
+  placeNoticeAfterMs?: number;
 }
 
 export function makeHarness(model: VisionLanguageModel | undefined, options: HarnessOptions = {}): Harness {
@@ -49,6 +55,8 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: Har
       mediaRetentionMs: 24 * 60 * 60 * 1000,
       historyTokenBudget: options.historyTokenBudget ?? 1500,
       historyTurns: 20,
+      ...(options.turnDeadlineMs === undefined ? {} : { turnDeadlineMs: options.turnDeadlineMs }),
+      ...(options.placeNoticeAfterMs === undefined ? {} : { placeNoticeAfterMs: options.placeNoticeAfterMs }),
     },
     voice: {
       speech: options.speech,
@@ -58,6 +66,8 @@ export function makeHarness(model: VisionLanguageModel | undefined, options: Har
     ...(options.now ? { now: options.now } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     ...(options.voiceReplies ? { voiceReplies: options.voiceReplies } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    ...(options.accessPolicy ? { accessPolicy: options.accessPolicy } : {}),
   });
   return {
     assistant,
