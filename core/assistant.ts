@@ -221,6 +221,8 @@ export class Assistant {
       yield { type: 'problem', text, reason: decision.reason };
       return 'refused';
     }
+    // Behind their own earlier message, a person is not waiting for others: no place in line to tell.
+    const behindOwnTurn = this.scheduler.isBusy(`${turn.platform}:${turn.userId}`);
     let ticket: ReturnType<TurnScheduler['enqueue']>;
     try {
       ticket = this.scheduler.enqueue(`${turn.platform}:${turn.userId}`, options.signal ? { signal: options.signal } : {});
@@ -233,7 +235,7 @@ export class Assistant {
       if (error instanceof SchedulerClosedError) return yield* this.restarting(context);
       throw error;
     }
-    if (ticket.position > 0 && ticket.estimatedWaitMs >= (this.dependencies.limits.placeNoticeAfterMs ?? 5000)) {
+    if (!behindOwnTurn && ticket.position > 0 && ticket.estimatedWaitMs >= (this.dependencies.limits.placeNoticeAfterMs ?? 5000)) {
       log.info({ position: ticket.position, estimatedWaitMs: Math.round(ticket.estimatedWaitMs) }, 'turn waits in line');
       yield { type: 'notice', text: texts.placeInLine(ticket.position, ticket.estimatedWaitMs / 1000) };
     }

@@ -16,6 +16,7 @@ import {
   type ReplyPart,
   type VisionLanguageModel,
 } from '../core/index.js';
+import { ScriptedVisionModel } from '../core/models/testing/scripted-vision-model.js';
 import { makeHarness, type Harness } from './helpers/assistant-harness.js';
 
 /** Answers only when the test opens the gate for that request; records the order requests started. */
@@ -59,7 +60,7 @@ const kinds = (parts: readonly ReplyPart[]): string[] => parts.map((part) => par
 
 test('a newer message from the same person waits behind the older one; commands answer at once', async () => {
   const model = new GatedModel();
-  harness = makeHarness(model, { scheduler: new TurnScheduler({ concurrency: 4, maxWaiting: 100 }) });
+  harness = makeHarness(model, { scheduler: new TurnScheduler({ concurrency: 4, maxWaiting: 100, initialTurnMs: 60_000 }) });
   const first = harness.send({ text: 'first question' });
   await model.startedCount(1);
   const second = harness.send({ text: 'second question' });
@@ -71,7 +72,9 @@ test('a newer message from the same person waits behind the older one; commands 
   assert.match((await first).at(-1)!.text, /first question/u);
   await model.startedCount(2);
   model.open();
-  assert.match((await second).at(-1)!.text, /second question/u);
+  const secondParts = await second;
+  assert.match(secondParts.at(-1)!.text, /second question/u);
+  assert.deepEqual(kinds(secondParts), ['answer'], 'waiting behind one\'s own message is not announced as a place in line');
 });
 
 test('a long wait is announced once with the place in line; other people run side by side up to the limit', async () => {
@@ -169,4 +172,26 @@ test('a restart: people waiting are told, their deliveries stay unanswered for t
   await harness.assistant.modelTurnsFinished();
   assert.equal(harness.store.isEventProcessed({ platform: 'test', eventId: 'update-1' }), true);
   assert.deepEqual(model.started, ['alice asks']);
+});
+
+test('nobody starves: one person sends 50 questions first, everyone else is answered before their tenth', async () => {
+  const model = new ScriptedVisionModel((request) => {
+    const question = request.messages.at(-1)!.content.map((part) => (part.type === 'text' ? part.text : '')).join('').split('\n').at(-1);
+    return { chunks: [`Answer to ${question}.`], chunkDelayMs: 1 };
+  });
+  harness = makeHarness(model, { scheduler: new TurnScheduler({ concurrency: 1, maxWaiting: 1000 }) });
+  const sends = [
+    ...Array.from({ length: 50 }, (_, index) => harness!.send({ text: `heavy ${index + 1}`, userId: 'heavy' })),
+    ...Array.from({ length: 10 }, (_, index) => harness!.send({ text: `other ${index + 1}`, userId: `person-${index + 1}` })),
+  ];
+  await Promise.all(sends);
+  const order = model.requests.map((request) => request.messages.at(-1)!.content.map((part) => (part.type === 'text' ? part.text : '')).join('').split('\n').at(-1));
+  const tenthHeavy = order.indexOf('heavy 10');
+  const lastOther = Math.max(...Array.from({ length: 10 }, (_, index) => order.indexOf(`other ${index + 1}`)));
+  assert.ok(lastOther < tenthHeavy, `the last other person started at ${lastOther}, the heavy sender's tenth at ${tenthHeavy}`);
+  assert.deepEqual(
+    order.filter((question) => question?.startsWith('heavy')),
+    Array.from({ length: 50 }, (_, index) => `heavy ${index + 1}`),
+    'one person\'s questions keep their order',
+  );
 });

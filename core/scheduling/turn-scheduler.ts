@@ -163,6 +163,11 @@ export class TurnScheduler {
    * SchedulerClosedError after `close()`. An already aborted signal gives a ticket whose `ready`
    * rejects with its reason, and queues nothing.
    */
+  /** Whether the key has a turn running or waiting: a newer one then waits behind its own. */
+  isBusy(key: string): boolean {
+    return this.keys.has(key);
+  }
+
   enqueue(key: string, options: { readonly signal?: AbortSignal } = {}): Ticket {
     if (this.closed) throw new SchedulerClosedError();
     const { signal } = options;
