@@ -229,6 +229,7 @@ export class Assistant {
     } catch (error) {
       if (error instanceof SchedulerFullError) {
         log.warn({ maxWaiting: error.maxWaiting }, 'the waiting line is full; turn refused');
+        this.dependencies.accessPolicy?.refund(turn.platform, turn.userId);
         yield { type: 'problem', text: texts.busy, reason: 'busy' };
         return 'refused';
       }

@@ -302,3 +302,12 @@ describe('parseUserIdList', () => {
     assert.throws(() => parseUserIdList('telegram:@alice'), { message: /"telegram:@alice".*username.*\/mydata/ });
   });
 });
+
+test('a refunded turn (the line was full) costs neither quota nor rate', () => {
+  const now = Date.parse('2026-12-02T09:00:00Z');
+  const policy = new AccessPolicy({ dailyQuota: 1, ratePerMinute: 1, timeZone: 'UTC', now: () => now });
+  assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
+  policy.refund('telegram', '1');
+  assert.deepEqual(policy.check('telegram', '1'), { allowed: true });
+  assert.equal(policy.check('telegram', '1').allowed, false);
+});

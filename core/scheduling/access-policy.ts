@@ -122,6 +122,18 @@ export class AccessPolicy {
     return ALLOWED;
   }
 
+  /**
+   * Gives back a turn `check` counted that never ran (the waiting line was full): the person was
+   * told to try again, and trying again must not cost them twice.
+   */
+  refund(platform: string, userId: string): void {
+    const id = `${platform}:${userId}`;
+    const usage = this.usage.get(id);
+    if (!usage || this.admins.has(id)) return;
+    if (usage.dayCount > 0) usage.dayCount -= 1;
+    if (this.intervalMs !== undefined) usage.fullAt = Math.max(this.now(), usage.fullAt - this.intervalMs);
+  }
+
   isAdmin(platform: string, userId: string): boolean {
     return this.admins.has(`${platform}:${userId}`);
   }
