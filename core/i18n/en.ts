@@ -82,7 +82,9 @@ const storedData: StoredDataPhrases = {
   heading: 'This is everything I have stored about you.',
   account: (platform, platformUserId, since) => `Your account: ${platform} user ${platformUserId}, first seen ${since}.`,
   settings: (settings, changedByUser) =>
-    `Settings: reply length ${LENGTH_NAMES[settings.replyLength]}, language ${languageSettingName(settings.language)}.` +
+    `Settings: reply length ${LENGTH_NAMES[settings.replyLength]}, language ${languageSettingName(settings.language)}, ` +
+    `streaming ${settings.streaming === 'edits' ? 'on' : 'off'}, voice echo ${settings.voiceEcho}, ` +
+    `voice replies ${settings.voiceReplies === 'spoken' ? 'when you ask by voice' : settings.voiceReplies === 'always' ? 'always' : 'off'}.` +
     (changedByUser ? '' : ' These are the defaults; you have not changed them.'),
   totals: (conversations, questions, photos) =>
     `${plural(conversations, 'conversation', 'conversations')}, ${plural(questions, 'question', 'questions')}, ${plural(photos, 'stored photo', 'stored photos')}.`,

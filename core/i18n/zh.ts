@@ -136,7 +136,9 @@ const storedData: StoredDataPhrases = {
   heading: '以下是我保存的关于你的全部信息。',
   account: (platform, platformUserId, since) => `你的账号：${platform} 用户 ${platformUserId}，首次使用时间 ${since}。`,
   settings: (settings, changedByUser) =>
-    `设置：回答长度${LENGTH_NAMES[settings.replyLength]}，语言${languageSettingName(settings.language)}。` +
+    `设置：回答长度${LENGTH_NAMES[settings.replyLength]}，语言${languageSettingName(settings.language)}，` +
+    `流式显示${settings.streaming === 'edits' ? '开' : '关'}，语音复述${settings.voiceEcho === 'on' ? '开' : '关'}，` +
+    `语音回答${settings.voiceReplies === 'spoken' ? '在你用语音提问时' : settings.voiceReplies === 'always' ? '总是' : '关'}。` +
     (changedByUser ? '' : '这是默认设置，你还没有修改过。'),
   totals: (conversations, questions, photos) => `共 ${conversations} 段对话，${questions} 个问题，${photos} 张保存的照片。`,
   conversation: (position, startedAt, current) => `第 ${position} 段对话，开始于 ${startedAt}，${current ? '进行中' : '已结束'}。`,

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../bots/config/index.js';
+import { findPreset } from '../../core/models/presets.js';
 import {
   HubClient,
   type HubClientOptions,
@@ -42,8 +43,10 @@ export async function runModelsCommand(argv: readonly string[], io: ModelsComman
   const say: Say = (line) => io.stdout.write(`${line}\n`);
   const progress = new ProgressPrinter(io.stdout, say);
   let modelsDirectory: string | undefined;
+  let task: string | undefined;
   try {
     const { command, name, device } = parseCommandLine(argv);
+    task = findPreset(name)?.task;
     if (command === 'help') {
       say(USAGE);
       return 0;
@@ -71,7 +74,7 @@ export async function runModelsCommand(argv: readonly string[], io: ModelsComman
     }
   } catch (error) {
     progress.endLine();
-    return reportError(error, io.stderr, modelsDirectory);
+    return reportError(error, io.stderr, modelsDirectory, task);
   }
 }
 
@@ -155,7 +158,7 @@ function printVerifyReport(report: VerifyReport, say: Say): number {
 }
 
 /** Every failure ends here: one plain line on standard error (two when the network is missing), never a stack trace. */
-function reportError(error: unknown, stderr: ModelsCommandIo['stderr'], modelsDirectory: string | undefined): number {
+function reportError(error: unknown, stderr: ModelsCommandIo['stderr'], modelsDirectory: string | undefined, task: string | undefined): number {
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
   if (error instanceof UsageError || error instanceof ConfigError) {
     stderr.write(`${message}\n`);
@@ -170,9 +173,14 @@ function reportError(error: unknown, stderr: ModelsCommandIo['stderr'], modelsDi
   if (error.kind === 'network') {
     // Hosts without internet access are common (a server behind a firewall): say the two other ways.
     const folder = modelsDirectory ? ` (${modelsDirectory})` : '';
-    stderr.write(
-      `Without network access here, either copy a model folder pulled on another machine into MODELS_DIR${folder}, or use a GPU host that serves the model: set VLM_BACKEND=openai and VLM_BASE_URL.\n`,
-    );
+    // A served model is the other way only for the models a server can stand in for.
+    const served =
+      task === 'text-to-speech'
+        ? ''
+        : task === 'speech-to-text'
+          ? ', or use a GPU host that serves it: set STT_BACKEND=openai and STT_BASE_URL'
+          : ', or use a GPU host that serves the model: set VLM_BACKEND=openai and VLM_BASE_URL';
+    stderr.write(`Without network access here, ${served ? 'either ' : ''}copy a model folder pulled on another machine into MODELS_DIR${folder}${served}.\n`);
   }
   if (error.kind === 'aborted') return 130;
   return error.kind === 'unknown-model' || error.kind === 'invalid' ? 2 : 1;
