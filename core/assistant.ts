@@ -419,13 +419,15 @@ export class Assistant {
       }
       answer = reading.text;
     }
+    // Spoken while the text goes out; sent after it.
+    const voice = this.startVoice(context, answer, question.source, located.settings);
     if (coaching) yield { type: 'notice', text: coaching };
     for (const [index, text] of splitForDelivery(answer, options.maxPartLength).entries()) {
       yield { type: 'answer', role: index === 0 ? 'gist' : 'detail', text, turnId };
     }
     this.dependencies.store.completeTurn(turnId, answer, context.event);
     log.info({ turnId, intent, photos: media.length, reusedPhoto: question.media.length === 0 || undefined, answerChars: answer.length }, 'photo read without the model');
-    yield* this.speak(context, answer, question.source, turnId, located.settings);
+    if (voice) yield* this.voicePart(context, voice, turnId);
     return 'replied';
   }
 
@@ -516,8 +518,7 @@ export class Assistant {
     const { options, log } = context;
     const delivery = new AnswerDelivery(options.maxPartLength);
     const started = performance.now();
-    let answered = false;
-    let cutOff = false;
+    let voice: PendingVoice | undefined;
     try {
       const stream = model.generate({
         messages: prompt.messages,
@@ -545,10 +546,12 @@ export class Assistant {
           yield { type: 'draft', text: delivery.draft(), turnId };
         }
       }
+      // Cut at the token limit: the listener must hear that it stopped, and how to get the rest.
+      const cutOff = finishReason === 'length';
+      // The whole answer is known: it is spoken while its last parts go out as text.
+      if (delivery.text) voice = this.startVoice(context, delivery.text, question.source, settings, cutOff);
       for (const chunk of delivery.finish()) yield { type: 'answer', ...chunk, turnId };
       if (!delivery.text) throw new EmptyAnswerError();
-      // Cut at the token limit: the listener must hear that it stopped, and how to get the rest.
-      cutOff = finishReason === 'length';
       if (cutOff) yield { type: 'notice', text: context.language.messages.answerCutOff };
       // A barcode's number or address exactly as it is encoded, which a model may not copy right.
       const barcodes = question.findings.flatMap((found) => found?.barcodes ?? []);
@@ -565,8 +568,9 @@ export class Assistant {
         },
         'turn answered',
       );
-      answered = true;
     } catch (error) {
+      // A voice started for an answer that then failed is never sent.
+      voice = undefined;
       const reason = failureReason(error);
       this.dependencies.store.failTurn(turnId, reason, delivery.deliveredText || undefined, reason === 'aborted' ? undefined : context.event);
       log.warn({ turnId, reason, err: error }, 'turn failed');
@@ -575,52 +579,57 @@ export class Assistant {
       const { messages: texts } = context.language;
       yield { type: 'problem', text: delivery.deliveredText ? texts.modelFailedPartway : texts[FAILURE_TEXT[reason]], reason, turnId };
     }
-    if (answered) yield* this.speak(context, delivery.text, question.source, turnId, settings, cutOff);
+    if (voice) yield* this.voicePart(context, voice, turnId);
     return 'replied';
   }
 
   /**
-   * The answer spoken, after its text, when the person wants that (same mode back by default) and
-   * the platform has voice messages. The text already holds the whole answer, so a voice that
-   * fails costs one short note, never the turn.
+   * Starts speaking the answer when the person wants that (same mode back by default) and the
+   * platform has voice messages, so the note is made while the text goes out.
    */
-  private async *speak(
-    context: TurnContext,
-    answer: string,
-    source: Question['source'],
-    turnId: number,
-    settings: UserSettings,
-    cutOff = false,
-  ): AsyncGenerator<ReplyPart> {
+  private startVoice(context: TurnContext, answer: string, source: Question['source'], settings: UserSettings, cutOff = false): PendingVoice | undefined {
     const { voiceReplies } = this.dependencies;
-    const { log, options, language } = context;
-    if (!voiceReplies || !options.supportsVoice || !(options.alwaysSpeak || wantsVoiceReply(settings.voiceReplies, source))) return;
-    const texts = language.messages.voiceReplies;
+    const { options, language } = context;
+    if (!voiceReplies || !options.supportsVoice || !(options.alwaysSpeak || wantsVoiceReply(settings.voiceReplies, source))) return undefined;
     const started = performance.now();
-    try {
-      const note = await voiceReplies.make(
+    // Settled, never rejected: the text parts are yielded before anyone awaits it.
+    return voiceReplies
+      .make(
         answer,
         language.code,
         (code) => messagesFor(code).voiceReplies.restInText,
         options.signal,
         // A cut answer must not sound whole: the note ends as the text does, saying it stopped.
         cutOff ? (code) => messagesFor(code).answerCutOff : undefined,
+      )
+      .then(
+        (note) => ({ note, ms: performance.now() - started }),
+        (error: unknown) => ({ error }),
       );
+  }
+
+  /** The spoken answer, after its text; a voice that failed costs one short note, never the turn. */
+  private async *voicePart(context: TurnContext, pending: PendingVoice, turnId: number): AsyncGenerator<ReplyPart> {
+    const { log, options, language } = context;
+    const texts = language.messages.voiceReplies;
+    const made = await pending;
+    if ('note' in made) {
+      const { note } = made;
       log.info(
-        { turnId, ms: Math.round(performance.now() - started), seconds: Math.round(note.durationSeconds * 10) / 10, language: note.language, spokenChars: note.text.length },
+        { turnId, ms: Math.round(made.ms), seconds: Math.round(note.durationSeconds * 10) / 10, language: note.language, spokenChars: note.text.length },
         'voice reply made',
       );
       yield { type: 'voice', note: { data: note.data, durationSeconds: note.durationSeconds, waveform: note.waveform }, text: note.text, turnId, refused: texts.forbidden, failed: texts.failed };
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      if (isModelError(error) && error.kind === 'unsupported-input') {
-        // No voice for this language: the text is the answer, as it is for everyone else.
-        log.info({ turnId, language: language.code }, 'no voice speaks the reply language; text only');
-        return;
-      }
-      log.warn({ turnId, err: error }, 'the voice reply could not be made');
-      yield { type: 'notice', text: texts.failed };
+      return;
     }
+    if (options.signal?.aborted) return;
+    if (isModelError(made.error) && made.error.kind === 'unsupported-input') {
+      // No voice for this language: the text is the answer, as it is for everyone else.
+      log.info({ turnId, language: language.code }, 'no voice speaks the reply language; text only');
+      return;
+    }
+    log.warn({ turnId, err: made.error }, 'the voice reply could not be made');
+    yield { type: 'notice', text: texts.failed };
   }
 
   /** Where a turn belongs: its user, settings, conversation, the history before it, and the photos a follow-up is about. */
@@ -709,6 +718,9 @@ export class Assistant {
     return { conversationId: store.currentConversation(user.id, turn.chatId).id };
   }
 }
+
+/** A voice reply being made while the text goes out: the note, or why there is none. */
+type PendingVoice = Promise<{ readonly note: Awaited<ReturnType<VoiceReplies['make']>>; readonly ms: number } | { readonly error: unknown }>;
 
 class EmptyAnswerError extends Error {
   override readonly name = 'EmptyAnswerError';
