@@ -5,6 +5,7 @@
  */
 import { Mp3Encoder } from '@breezystack/lamejs';
 import OpusScript from 'opusscript';
+import { oggCrc32 } from '../../core/audio/ogg-writer.js';
 
 export function sine(frequencyHz: number, seconds: number, sampleRate: number, amplitude = 0.5): Float32Array {
   const samples = new Float32Array(Math.round(seconds * sampleRate));
@@ -152,22 +153,8 @@ export function encodeOggOpus(
   return writer.bytes();
 }
 
-const OGG_CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let index = 0; index < 256; index += 1) {
-    let value = index << 24;
-    for (let bit = 0; bit < 8; bit += 1) value = value & 0x80000000 ? (value << 1) ^ 0x04c11db7 : value << 1;
-    table[index] = value >>> 0;
-  }
-  return table;
-})();
-
-/** Ogg's CRC-32: polynomial 0x04c11db7, not reflected, starting from 0. */
-export function oggCrc(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ byte) & 0xff]!) >>> 0;
-  return crc;
-}
+/** Ogg's CRC-32, the product's own: tests that damage a page re-sign it with this. */
+export const oggCrc = oggCrc32;
 
 class OggWriter {
   private readonly pages: Uint8Array[] = [];
