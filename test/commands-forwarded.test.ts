@@ -14,6 +14,7 @@ import { discordUser } from './helpers/fake-discord.js';
 import { forwardedFrom, groupChat, privateChat, telegramUser } from './helpers/fake-telegram.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
+import { until } from './helpers/waiting.js';
 
 let harness: Harness | undefined;
 let telegramHarness: TelegramHarness | undefined;
@@ -31,14 +32,6 @@ function userText(request: GenerateRequest | undefined): string[] {
   return (request?.messages ?? [])
     .filter((message) => message.role === 'user')
     .map((message) => message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''));
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 test('a forwarded "/forget" is never a command: the model reads it as someone else\'s words and nothing is deleted', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, test } from 'node:test';
@@ -8,6 +7,7 @@ import Database from 'better-sqlite3';
 import { discordUser, startFakeDiscord } from './helpers/fake-discord.js';
 import { privateChat, startFakeTelegram, telegramUser, type FakeTelegram } from './helpers/fake-telegram.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
+import { until, freePort } from './helpers/waiting.js';
 
 /*
  * A process killed with SIGKILL in the middle of an answer, then started again on the same data:
@@ -47,23 +47,6 @@ function stopped(child: ChildProcess): Promise<void> {
 /** The answers' last sentences ("You asked: question 7"), which the model writes last. */
 function answersTo(telegram: FakeTelegram): string[] {
   return telegram.sentMessages(chat.id).flatMap((message) => /You asked: question \d+$/.exec(message.text ?? '') ?? []);
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Kills the bot right after the gist of answer `afterGists` went out: the model is then mid-answer. */

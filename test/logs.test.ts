@@ -9,6 +9,7 @@ import { discordUser } from './helpers/fake-discord.js';
 import { privateChat, telegramUser } from './helpers/fake-telegram.js';
 import { solidJpeg } from './helpers/images.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers/telegram-harness.js';
+import { until } from './helpers/waiting.js';
 
 let telegramHarness: TelegramHarness | undefined;
 let discordHarness: DiscordHarness | undefined;
@@ -24,14 +25,6 @@ function capturedLog(): { logger: Logger; text: () => string } {
   let written = '';
   const sink = new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) });
   return { logger: createLogger({ level: 'trace', secretNames: ['VLM_API_KEY'], destination: sink }), text: () => written };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function errorLines(log: string): Record<string, unknown>[] {

@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, test } from 'node:test';
 import { privateChat, startFakeTelegram, telegramUser, type FakeTelegram } from './helpers/fake-telegram.js';
 import { makeTempFolder } from './helpers/temp-folder.js';
+import { until, freePort } from './helpers/waiting.js';
 
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 const alice = telegramUser({ id: 5151, first_name: 'Alice', language_code: 'en' });
@@ -39,23 +39,6 @@ function startBot(environment: Record<string, string>): ChildProcess {
 
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 const textsTo = (telegram: FakeTelegram, person: { id: number }): string[] =>
